@@ -1,0 +1,162 @@
+// oneDNN convolution, forward and both backward passes. Memory formats are left to oneDNN
+// ("any"), which picks blocked layouts for its fastest kernels; plain NCHW tensors are
+// reordered in and out at the boundary, as PyTorch does for dense tensors.
+#include "strata/kernels/backend.h"
+#include "strata/kernels/cpu/onednn_context.h"
+
+namespace strata::kernels::cpu {
+namespace {
+
+using dnnl::memory;
+using tag = memory::format_tag;
+constexpr auto f32 = memory::data_type::f32;
+
+// oneDNN wants grouped weights as 5-D [G, O/G, C/G, KH, KW].
+Shape onednn_weight_shape(const Shape& w, std::int64_t groups) {
+  if (groups == 1) return w;
+  return {groups, w[0] / groups, w[1], w[2], w[3]};
+}
+
+struct ConvDescs {
+  memory::desc src, weights, bias, dst;
+  memory::dims strides, dilates, pad_l, pad_r;
+};
+
+ConvDescs conv_descs(const Shape& x, const Shape& w, const Conv2dGeometry& g, bool with_bias) {
+  const Shape y = g.output_shape(x, w);
+  ConvDescs d;
+  d.src = memory::desc(dims_of(x), f32, tag::any);
+  d.weights = memory::desc(dims_of(onednn_weight_shape(w, g.groups)), f32, tag::any);
+  d.bias = with_bias ? memory::desc({w[0]}, f32, tag::x) : memory::desc();
+  d.dst = memory::desc(dims_of(y), f32, tag::any);
+  d.strides = {g.stride_h, g.stride_w};
+  d.dilates = {g.dilation_h - 1, g.dilation_w - 1};  // oneDNN counts dilation from 0
+  d.pad_l = {g.pad_top, g.pad_left};
+  d.pad_r = {g.pad_bottom, g.pad_right};
+  return d;
+}
+
+std::string conv_key(const char* op, const Shape& x, const Shape& w, const Conv2dGeometry& g, bool bias) {
+  return strata::detail::concat(op, shape_str(x), shape_str(w), bias, "s", g.stride_h, ",", g.stride_w, "p", g.pad_top, ",",
+                        g.pad_bottom, ",", g.pad_left, ",", g.pad_right, "d", g.dilation_h, ",", g.dilation_w, "g",
+                        g.groups);
+}
+
+dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d, bool with_bias) {
+  auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                          dnnl::algorithm::convolution_direct, d.src, d.weights,
+                                                          d.bias, d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                        : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_training,
+                                                          dnnl::algorithm::convolution_direct, d.src, d.weights, d.dst,
+                                                          d.strides, d.dilates, d.pad_l, d.pad_r);
+  return {desc, engine()};
+}
+
+// The plain (user) layout of a weight tensor as oneDNN sees it.
+memory user_weights(const Tensor& w, std::int64_t groups) {
+  return wrap(w, plain_desc(onednn_weight_shape(w.shape(), groups)));
+}
+
+// Runs `run(dst_memory)` and brings the result into a plain tensor of `shape`.
+template <class Run>
+Tensor into_plain(const Shape& shape, const memory::desc& produced, Run&& run) {
+  Tensor out = Tensor::empty(shape, DType::f32);
+  const memory user = wrap(out, plain_desc(shape));
+  if (produced == user.get_desc()) {
+    run(user);
+  } else {
+    memory tmp(produced, engine());
+    run(tmp);
+    reorder_into(tmp, user);
+  }
+  return out;
+}
+
+struct ForwardEntry {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward prim;
+};
+struct BackwardDataEntry {
+  dnnl::convolution_backward_data::primitive_desc pd;
+  dnnl::convolution_backward_data prim;
+};
+struct BackwardWeightsEntry {
+  dnnl::convolution_backward_weights::primitive_desc pd;
+  dnnl::convolution_backward_weights prim;
+};
+
+}  // namespace
+
+Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g) {
+  const Shape y_shape = g.output_shape(x_in.shape(), w_in.shape());
+  const bool with_bias = bias_in.defined();
+  if (with_bias)
+    STRATA_CHECK(bias_in.numel() == w_in.size(0), "conv2d: bias has ", bias_in.numel(), " elements but there are ",
+                 w_in.size(0), " output channels");
+  const Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  auto& e = cached<ForwardEntry>(conv_key("conv_fwd", x.shape(), w.shape(), g, with_bias), [&] {
+    auto pd = forward_pd(conv_descs(x.shape(), w.shape(), g, with_bias), with_bias);
+    return ForwardEntry{pd, dnnl::convolution_forward(pd)};
+  });
+  const memory src = reorder_to(wrap(x), e.pd.src_desc());
+  const memory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
+  return into_plain(y_shape, e.pd.dst_desc(), [&](const memory& dst) {
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+    if (with_bias) args.emplace(DNNL_ARG_BIAS, wrap(bias_in.contiguous()));
+    execute(e.prim, args);
+  });
+}
+
+Tensor conv2d_backward_data(const Tensor& gy_in, const Tensor& w_in, const Shape& x_shape, const Conv2dGeometry& g) {
+  const Shape y_shape = g.output_shape(x_shape, w_in.shape());
+  STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
+               " but the output shape is ", shape_str(y_shape));
+  const Tensor gy = gy_in.contiguous(), w = w_in.contiguous();
+  auto& e = cached<BackwardDataEntry>(conv_key("conv_bwd_data", x_shape, w.shape(), g, false), [&] {
+    const ConvDescs d = conv_descs(x_shape, w.shape(), g, false);
+    auto hint = forward_pd(d, false);
+    dnnl::convolution_backward_data::primitive_desc pd(
+        dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.weights, d.dst, d.strides,
+                                              d.dilates, d.pad_l, d.pad_r),
+        engine(), hint);
+    return BackwardDataEntry{pd, dnnl::convolution_backward_data(pd)};
+  });
+  const memory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  const memory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
+  return into_plain(x_shape, e.pd.diff_src_desc(), [&](const memory& diff_src) {
+    execute(e.prim, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
+  });
+}
+
+std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tensor& gy_in, const Shape& w_shape,
+                                                  const Conv2dGeometry& g, bool with_bias) {
+  const Shape y_shape = g.output_shape(x_in.shape(), w_shape);
+  STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
+               " but the output shape is ", shape_str(y_shape));
+  const Tensor x = x_in.contiguous(), gy = gy_in.contiguous();
+  auto& e = cached<BackwardWeightsEntry>(conv_key("conv_bwd_weights", x.shape(), w_shape, g, with_bias), [&] {
+    const ConvDescs d = conv_descs(x.shape(), w_shape, g, with_bias);
+    auto hint = forward_pd(d, with_bias);
+    auto desc = with_bias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src,
+                                                                     d.weights, d.bias, d.dst, d.strides, d.dilates,
+                                                                     d.pad_l, d.pad_r)
+                          : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src,
+                                                                     d.weights, d.dst, d.strides, d.dilates, d.pad_l,
+                                                                     d.pad_r);
+    dnnl::convolution_backward_weights::primitive_desc pd(desc, engine(), hint);
+    return BackwardWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+  });
+  const memory src = reorder_to(wrap(x), e.pd.src_desc());
+  const memory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  Tensor grad_bias = with_bias ? Tensor::empty({w_shape[0]}, DType::f32) : Tensor();
+  const Shape onednn_w = onednn_weight_shape(w_shape, g.groups);
+  Tensor grad_w = into_plain(onednn_w, e.pd.diff_weights_desc(), [&](const memory& diff_weights) {
+    std::unordered_map<int, memory> args{
+        {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+    if (with_bias) args.emplace(DNNL_ARG_DIFF_BIAS, wrap(grad_bias));
+    execute(e.prim, args);
+  });
+  return {grad_w.reshape(w_shape), grad_bias};
+}
+
+}  // namespace strata::kernels::cpu

@@ -1,0 +1,97 @@
+// Compute kernels behind the differentiable ops: matmul, convolution, pooling, batch norm,
+// activations and softmax, each forward and backward.
+//
+// Two implementations of every kernel exist with identical signatures:
+//   kernels::reference  plain, readable loops; templates over f32 and f64 (the oracle)
+//   kernels::cpu        oneDNN primitives (f32), cached by shape, threaded with OpenMP
+// The functions in this header dispatch: f32 goes to the backend chosen by
+// set_backend() (oneDNN by default), f64 always to the reference loops.
+//
+// Inputs may be any layout; kernels make them contiguous. Images are NCHW, convolution
+// weights [out_channels, in_channels/groups, kh, kw].
+#pragma once
+
+#include <memory>
+#include <utility>
+
+#include "strata/tensor/tensor.h"
+
+namespace strata::kernels {
+
+enum class Backend { reference, onednn };
+void set_backend(Backend backend);
+Backend backend();
+
+// ---------------------------------------------------------------- matmul
+// a [M,K] x b [K,N] -> [M,N], or batched a [B,M,K] x b [B,K,N] -> [B,M,N].
+// Transposed views (a.t()) are read in place, without a copy.
+Tensor matmul(const Tensor& a, const Tensor& b);
+
+// ---------------------------------------------------------------- convolution
+struct Conv2dGeometry {
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  std::int64_t dilation_h = 1, dilation_w = 1;
+  std::int64_t groups = 1;
+  // Output shape for input x [N,C,H,W] and weight [O,C/groups,KH,KW]; validates both.
+  Shape output_shape(const Shape& x, const Shape& w) const;
+};
+
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g);
+Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g);
+// Returns {grad_w, grad_bias}; grad_bias is undefined when with_bias is false.
+std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape,
+                                                  const Conv2dGeometry& g, bool with_bias);
+
+// ---------------------------------------------------------------- pooling
+enum class PoolKind { max, avg };
+
+// Window i along an axis covers input rows [i*stride - pad_begin, i*stride - pad_begin + kernel).
+// out_h/out_w are given explicitly so ceil mode is the caller's decision. pad_bottom/pad_right
+// are the user's padding: positions beyond them (reached only in ceil mode) are never counted.
+struct Pool2dGeometry {
+  PoolKind kind = PoolKind::max;
+  std::int64_t kernel_h = 2, kernel_w = 2;
+  std::int64_t stride_h = 2, stride_w = 2;
+  std::int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  std::int64_t out_h = 0, out_w = 0;
+  bool count_include_pad = false;  // average pooling: divide by the window including padding
+};
+
+struct PoolForward {
+  Tensor output;
+  std::shared_ptr<void> workspace;  // backend-private state the backward pass needs
+};
+PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g);
+Tensor pool2d_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward, const Pool2dGeometry& g);
+
+// ---------------------------------------------------------------- batch normalization
+// x is [N,C,...]; statistics are per channel (axis 1). var is the biased batch variance.
+struct BatchNormForward {
+  Tensor output, mean, var;
+};
+BatchNormForward batch_norm_training(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps);
+Tensor batch_norm_inference(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
+                            const Tensor& var, double eps);
+struct BatchNormGrads {
+  Tensor grad_x, grad_gamma, grad_beta;
+};
+// batch_stats: mean/var came from this batch (training) rather than fixed running statistics.
+BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma, const Tensor& mean,
+                                   const Tensor& var, double eps, bool batch_stats);
+
+// ---------------------------------------------------------------- activations
+enum class Activation { relu, leaky_relu, relu6, elu, selu, gelu, silu, sigmoid, tanh, softplus, hard_sigmoid };
+const char* activation_name(Activation a);
+// alpha: leaky_relu's negative slope, elu's alpha; ignored by the others.
+Tensor activation_forward(Activation a, const Tensor& x, double alpha = 0.0);
+Tensor activation_backward(Activation a, const Tensor& grad_y, const Tensor& x, double alpha = 0.0);
+// True when the oneDNN backend runs this activation itself (the rest use the reference loop).
+bool onednn_has_activation(Activation a);
+
+// ---------------------------------------------------------------- softmax
+// log=true gives log_softmax. Backward takes the forward output y.
+Tensor softmax_forward(const Tensor& x, std::int64_t axis, bool log);
+Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, std::int64_t axis, bool log);
+
+}  // namespace strata::kernels
