@@ -1,0 +1,86 @@
+// 2-D convolution with explicit, "valid" or "same" padding, stride, dilation and groups.
+#include "strata/ops/ops.h"
+
+namespace strata::ops {
+
+Conv2dOptions& Conv2dOptions::stride(std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 1 && w >= 1, "conv2d: stride must be >= 1, got (", h, ",", w, ")");
+  stride_h_ = h;
+  stride_w_ = w;
+  return *this;
+}
+Conv2dOptions& Conv2dOptions::padding(const std::string& mode) {
+  STRATA_CHECK(mode == "same" || mode == "valid", "conv2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
+  same_ = mode == "same";
+  pad_h_ = pad_w_ = 0;
+  return *this;
+}
+Conv2dOptions& Conv2dOptions::padding(std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 0 && w >= 0, "conv2d: padding must be >= 0, got (", h, ",", w, ")");
+  same_ = false;
+  pad_h_ = h;
+  pad_w_ = w;
+  return *this;
+}
+Conv2dOptions& Conv2dOptions::dilation(std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 1 && w >= 1, "conv2d: dilation must be >= 1, got (", h, ",", w, ")");
+  dilation_h_ = h;
+  dilation_w_ = w;
+  return *this;
+}
+Conv2dOptions& Conv2dOptions::groups(std::int64_t g) {
+  STRATA_CHECK(g >= 1, "conv2d: groups must be >= 1, got ", g);
+  groups_ = g;
+  return *this;
+}
+
+namespace {
+// TensorFlow's "same": output ceil(in/stride); total padding split with the extra at the end.
+std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation) {
+  const std::int64_t out = (in + stride - 1) / stride;
+  const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + (k - 1) * dilation + 1 - in, 0);
+  return {total / 2, total - total / 2};
+}
+}  // namespace
+
+kernels::Conv2dGeometry Conv2dOptions::resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const {
+  STRATA_CHECK(x.size() == 4, "conv2d: expected input [N,C,H,W] but got shape ", shape_str(x));
+  kernels::Conv2dGeometry g;
+  g.stride_h = stride_h_;
+  g.stride_w = stride_w_;
+  g.dilation_h = dilation_h_;
+  g.dilation_w = dilation_w_;
+  g.groups = groups_;
+  if (same_) {
+    const auto ph = same_padding(x[2], kh, stride_h_, dilation_h_), pw = same_padding(x[3], kw, stride_w_, dilation_w_);
+    g.pad_top = ph[0];
+    g.pad_bottom = ph[1];
+    g.pad_left = pw[0];
+    g.pad_right = pw[1];
+  } else {
+    g.pad_top = g.pad_bottom = pad_h_;
+    g.pad_left = g.pad_right = pad_w_;
+  }
+  return g;
+}
+
+Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const Conv2dOptions& options) {
+  STRATA_CHECK(weight.dim() == 4, "conv2d: expected weight [O,C/groups,KH,KW] but got shape ", shape_str(weight.shape()));
+  const kernels::Conv2dGeometry g = options.resolve(x.shape(), weight.size(2), weight.size(3));
+  const Tensor xv = x.value(), wv = weight.value();
+  const bool with_bias = bias.defined();
+  Tensor y = kernels::conv2d_forward(xv, wv, with_bias ? bias.value() : Tensor(), g);
+  std::vector<Variable> inputs{x, weight};
+  if (with_bias) inputs.push_back(bias);
+  return Variable(y, inputs, [xv, wv, g, with_bias](std::vector<Variable>& in, const Tensor& gy) {
+    if (in[0].requires_grad()) in[0].accumulate_grad(kernels::conv2d_backward_data(gy, wv, xv.shape(), g));
+    const bool want_bias = with_bias && in[2].requires_grad();
+    if (in[1].requires_grad() || want_bias) {
+      auto [gw, gb] = kernels::conv2d_backward_weights(xv, gy, wv.shape(), g, want_bias);
+      in[1].accumulate_grad(gw);
+      if (want_bias) in[2].accumulate_grad(gb);
+    }
+  });
+}
+
+}  // namespace strata::ops

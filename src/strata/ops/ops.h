@@ -1,0 +1,164 @@
+// Differentiable operations on Variables. Each records its backward closure on the tape;
+// forward and backward of one family live side by side in one file of this folder.
+// Heavy lifting is done by kernels/ (oneDNN for f32, reference loops for f64).
+#pragma once
+
+#include <array>
+#include <string>
+#include <vector>
+
+#include "strata/autograd/variable.h"
+#include "strata/kernels/kernels.h"
+#include "strata/tensor/random.h"
+
+namespace strata::ops {
+
+// ---------------------------------------------------------------- arithmetic (arithmetic.cpp)
+// Broadcasting, as NumPy: gradients are summed back to each input's shape.
+Variable add(const Variable& a, const Variable& b);
+Variable sub(const Variable& a, const Variable& b);
+Variable mul(const Variable& a, const Variable& b);
+Variable div(const Variable& a, const Variable& b);
+Variable add_scalar(const Variable& a, double b);
+Variable mul_scalar(const Variable& a, double b);
+Variable neg(const Variable& a);
+Variable exp(const Variable& a);
+Variable log(const Variable& a);
+Variable pow(const Variable& a, double exponent);
+Variable sum(const Variable& a, const std::vector<std::int64_t>& axes = {}, bool keepdim = false);
+Variable mean(const Variable& a, const std::vector<std::int64_t>& axes = {}, bool keepdim = false);
+
+// ---------------------------------------------------------------- shape (shape.cpp)
+Variable reshape(const Variable& a, const Shape& shape);
+Variable flatten(const Variable& a, std::int64_t start_axis = 1);  // Keras Flatten: keep the batch axis
+Variable permute(const Variable& a, const std::vector<std::int64_t>& order);
+Variable transpose(const Variable& a, std::int64_t axis_a, std::int64_t axis_b);
+Variable slice(const Variable& a, std::int64_t axis, std::int64_t start, std::int64_t stop, std::int64_t step = 1);
+Variable concat(const std::vector<Variable>& parts, std::int64_t axis);
+// Splits along `axis` into pieces of the given sizes (which must add up to the axis length).
+std::vector<Variable> split(const Variable& a, const std::vector<std::int64_t>& sizes, std::int64_t axis);
+// Constant padding: pads[i] = {before, after} for axis i (fewer entries pad the last axes).
+Variable pad(const Variable& a, const std::vector<std::array<std::int64_t, 2>>& pads, double value = 0.0);
+
+// ---------------------------------------------------------------- linear algebra (linear.cpp)
+// [M,K]x[K,N] or batched [B,M,K]x[B,K,N].
+Variable matmul(const Variable& a, const Variable& b);
+// x [N,in] times kernel [in,out] (Keras' layout) plus bias [out] (may be undefined).
+Variable linear(const Variable& x, const Variable& kernel, const Variable& bias);
+
+// ---------------------------------------------------------------- convolution (conv.cpp)
+class Conv2dOptions {
+ public:
+  Conv2dOptions& stride(std::int64_t s) { return stride(s, s); }
+  Conv2dOptions& stride(std::int64_t h, std::int64_t w);
+  // "valid" (no padding) or "same" (output size ceil(input/stride), TensorFlow's split:
+  // the extra row/column goes to the bottom/right).
+  Conv2dOptions& padding(const std::string& mode);
+  Conv2dOptions& padding(std::int64_t p) { return padding(p, p); }
+  Conv2dOptions& padding(std::int64_t h, std::int64_t w);
+  Conv2dOptions& dilation(std::int64_t d) { return dilation(d, d); }
+  Conv2dOptions& dilation(std::int64_t h, std::int64_t w);
+  Conv2dOptions& groups(std::int64_t g);
+
+  // The explicit geometry for input [N,C,H,W] and a kernel of kh x kw.
+  kernels::Conv2dGeometry resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const;
+
+ private:
+  std::int64_t stride_h_ = 1, stride_w_ = 1, pad_h_ = 0, pad_w_ = 0, dilation_h_ = 1, dilation_w_ = 1, groups_ = 1;
+  bool same_ = false;
+};
+
+// x [N,C,H,W], weight [O,C/groups,KH,KW], bias [O] or undefined. Depthwise: groups == C.
+Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
+                const Conv2dOptions& options = Conv2dOptions());
+
+// ---------------------------------------------------------------- pooling (pool.cpp)
+class Pool2dOptions {
+ public:
+  explicit Pool2dOptions(std::int64_t kernel) : Pool2dOptions(kernel, kernel) {}
+  Pool2dOptions(std::int64_t kernel_h, std::int64_t kernel_w);
+  Pool2dOptions& stride(std::int64_t s) { return stride(s, s); }  // default: the kernel size
+  Pool2dOptions& stride(std::int64_t h, std::int64_t w);
+  Pool2dOptions& padding(const std::string& mode);  // "valid" or "same"
+  Pool2dOptions& padding(std::int64_t p) { return padding(p, p); }
+  Pool2dOptions& padding(std::int64_t h, std::int64_t w);
+  Pool2dOptions& ceil_mode(bool on);
+  // Average pooling only: count padded positions in the divisor (PyTorch's default is true;
+  // Keras' "same" pooling behaves as false, which is Strata's default).
+  Pool2dOptions& count_include_pad(bool on);
+
+  kernels::Pool2dGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
+
+ private:
+  std::int64_t kernel_h_, kernel_w_, stride_h_, stride_w_, pad_h_ = 0, pad_w_ = 0;
+  bool same_ = false, ceil_mode_ = false, count_include_pad_ = false;
+};
+
+Variable max_pool2d(const Variable& x, const Pool2dOptions& options);
+Variable avg_pool2d(const Variable& x, const Pool2dOptions& options);
+// [N,C,H,W] -> [N,C] (or [N,C,1,1] with keepdim).
+Variable global_avg_pool2d(const Variable& x, bool keepdim = false);
+Variable global_max_pool2d(const Variable& x, bool keepdim = false);
+
+// ---------------------------------------------------------------- normalization (normalization.cpp)
+// Batch normalization over axis 1 of [N,C,...]. In training it normalizes with the batch
+// statistics and updates running_mean/running_var in place:
+//   running = (1 - momentum) * running + momentum * batch   (unbiased batch variance)
+// (PyTorch's convention; Keras' momentum m corresponds to 1 - m here.) Otherwise it uses
+// the running statistics.
+Variable batch_norm(const Variable& x, const Variable& gamma, const Variable& beta, Tensor& running_mean,
+                    Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
+
+// ---------------------------------------------------------------- activations (activation.cpp)
+Variable relu(const Variable& x);
+Variable leaky_relu(const Variable& x, double negative_slope = 0.01);
+Variable relu6(const Variable& x);
+Variable elu(const Variable& x, double alpha = 1.0);
+Variable selu(const Variable& x);
+Variable gelu(const Variable& x);  // exact (erf) form
+Variable silu(const Variable& x);  // x * sigmoid(x), a.k.a. swish
+Variable sigmoid(const Variable& x);
+Variable tanh(const Variable& x);
+Variable softplus(const Variable& x);
+Variable hard_sigmoid(const Variable& x);  // clip(x/6 + 1/2, 0, 1), as PyTorch and Keras 3
+// Learned slope per channel: alpha has shape [C] for x [N,C,...], or x's shape without the
+// batch axis, or [1].
+Variable prelu(const Variable& x, const Variable& alpha);
+Variable activation(kernels::Activation kind, const Variable& x, double alpha = 0.0);
+Variable softmax(const Variable& x, std::int64_t axis = -1);
+Variable log_softmax(const Variable& x, std::int64_t axis = -1);
+
+// ---------------------------------------------------------------- dropout (dropout.cpp)
+// Inverted dropout: in training zeroes each element with probability `rate` and scales the
+// rest by 1/(1-rate); the identity otherwise.
+Variable dropout(const Variable& x, double rate, bool training, Generator* generator = nullptr);
+
+// ---------------------------------------------------------------- losses (loss.cpp)
+enum class Reduction { mean, sum, none };
+
+// logits [N,C]; targets either i64 class indices [N] or class probabilities [N,C] (one-hot).
+// label_smoothing e mixes the target with the uniform distribution: (1-e)*t + e/C.
+Variable softmax_cross_entropy(const Variable& logits, const Tensor& targets, double label_smoothing = 0.0,
+                               Reduction reduction = Reduction::mean);
+// Element-wise binary cross-entropy; targets in [0,1] with the prediction's shape.
+Variable binary_cross_entropy_with_logits(const Variable& logits, const Tensor& targets,
+                                          Reduction reduction = Reduction::mean);
+// From probabilities: log terms are clamped at -100 (PyTorch's rule) so p = 0 or 1 stays finite.
+Variable binary_cross_entropy(const Variable& probabilities, const Tensor& targets,
+                              Reduction reduction = Reduction::mean);
+Variable mse_loss(const Variable& prediction, const Tensor& target, Reduction reduction = Reduction::mean);
+Variable mae_loss(const Variable& prediction, const Tensor& target, Reduction reduction = Reduction::mean);
+// Quadratic within |error| <= delta, linear outside.
+Variable huber_loss(const Variable& prediction, const Tensor& target, double delta = 1.0,
+                    Reduction reduction = Reduction::mean);
+
+}  // namespace strata::ops
+
+namespace strata {
+// Operators on Variables (found by argument-dependent lookup).
+Variable operator+(const Variable& a, const Variable& b);
+Variable operator-(const Variable& a, const Variable& b);
+Variable operator*(const Variable& a, const Variable& b);
+Variable operator/(const Variable& a, const Variable& b);
+Variable operator-(const Variable& a);
+}  // namespace strata

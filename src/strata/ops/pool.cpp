@@ -1,0 +1,115 @@
+// Max and average pooling (with padding, ceil mode and "same"), and global pooling.
+#include "strata/ops/ops.h"
+#include "strata/tensor/math.h"
+
+namespace strata::ops {
+
+Pool2dOptions::Pool2dOptions(std::int64_t kernel_h, std::int64_t kernel_w)
+    : kernel_h_(kernel_h), kernel_w_(kernel_w), stride_h_(kernel_h), stride_w_(kernel_w) {
+  STRATA_CHECK(kernel_h >= 1 && kernel_w >= 1, "pool2d: kernel must be >= 1, got (", kernel_h, ",", kernel_w, ")");
+}
+Pool2dOptions& Pool2dOptions::stride(std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 1 && w >= 1, "pool2d: stride must be >= 1, got (", h, ",", w, ")");
+  stride_h_ = h;
+  stride_w_ = w;
+  return *this;
+}
+Pool2dOptions& Pool2dOptions::padding(const std::string& mode) {
+  STRATA_CHECK(mode == "same" || mode == "valid", "pool2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
+  same_ = mode == "same";
+  pad_h_ = pad_w_ = 0;
+  return *this;
+}
+Pool2dOptions& Pool2dOptions::padding(std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 0 && w >= 0, "pool2d: padding must be >= 0, got (", h, ",", w, ")");
+  STRATA_CHECK(h * 2 <= kernel_h_ && w * 2 <= kernel_w_, "pool2d: padding (", h, ",", w,
+               ") must be at most half the kernel (", kernel_h_, ",", kernel_w_, ")");
+  same_ = false;
+  pad_h_ = h;
+  pad_w_ = w;
+  return *this;
+}
+Pool2dOptions& Pool2dOptions::ceil_mode(bool on) {
+  ceil_mode_ = on;
+  return *this;
+}
+Pool2dOptions& Pool2dOptions::count_include_pad(bool on) {
+  count_include_pad_ = on;
+  return *this;
+}
+
+namespace {
+struct AxisPlan {
+  std::int64_t pad_begin, pad_end, out;
+};
+
+AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad, bool same, bool ceil_mode) {
+  if (same) {  // TensorFlow: out = ceil(in / s), padding split with the extra at the end
+    const std::int64_t out = (in + s - 1) / s;
+    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
+    return {total / 2, total - total / 2, out};
+  }
+  const std::int64_t span = in + 2 * pad - k;
+  STRATA_CHECK(span >= 0, "pool2d: kernel ", k, " is larger than the padded input ", in + 2 * pad);
+  std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+  if (ceil_mode && (out - 1) * s >= in + pad) --out;  // PyTorch: the last window must start inside
+  return {pad, pad, out};
+}
+}  // namespace
+
+kernels::Pool2dGeometry Pool2dOptions::resolve(const Shape& x, kernels::PoolKind kind) const {
+  STRATA_CHECK(x.size() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x));
+  const AxisPlan h = plan_axis(x[2], kernel_h_, stride_h_, pad_h_, same_, ceil_mode_);
+  const AxisPlan w = plan_axis(x[3], kernel_w_, stride_w_, pad_w_, same_, ceil_mode_);
+  kernels::Pool2dGeometry g;
+  g.kind = kind;
+  g.kernel_h = kernel_h_;
+  g.kernel_w = kernel_w_;
+  g.stride_h = stride_h_;
+  g.stride_w = stride_w_;
+  g.pad_top = h.pad_begin;
+  g.pad_bottom = h.pad_end;
+  g.pad_left = w.pad_begin;
+  g.pad_right = w.pad_end;
+  g.out_h = h.out;
+  g.out_w = w.out;
+  g.count_include_pad = count_include_pad_ && !same_;
+  return g;
+}
+
+namespace {
+Variable pool(const Variable& x, const kernels::Pool2dGeometry& g) {
+  const Tensor xv = x.value();
+  auto forward = std::make_shared<kernels::PoolForward>(kernels::pool2d_forward(xv, g));
+  const Tensor y = forward->output;
+  return Variable(y, {x}, [xv, g, forward](std::vector<Variable>& in, const Tensor& gy) {
+    in[0].accumulate_grad(kernels::pool2d_backward(gy, xv, *forward, g));
+  });
+}
+}  // namespace
+
+Variable max_pool2d(const Variable& x, const Pool2dOptions& options) {
+  return pool(x, options.resolve(x.shape(), kernels::PoolKind::max));
+}
+
+Variable avg_pool2d(const Variable& x, const Pool2dOptions& options) {
+  return pool(x, options.resolve(x.shape(), kernels::PoolKind::avg));
+}
+
+Variable global_avg_pool2d(const Variable& x, bool keepdim) {
+  STRATA_CHECK(x.dim() == 4, "global_avg_pool2d: expected input [N,C,H,W] but got shape ", shape_str(x.shape()));
+  return mean(x, {2, 3}, keepdim);
+}
+
+Variable global_max_pool2d(const Variable& x, bool keepdim) {
+  STRATA_CHECK(x.dim() == 4, "global_max_pool2d: expected input [N,C,H,W] but got shape ", shape_str(x.shape()));
+  kernels::Pool2dGeometry g;
+  g.kind = kernels::PoolKind::max;
+  g.kernel_h = g.stride_h = x.size(2);
+  g.kernel_w = g.stride_w = x.size(3);
+  g.out_h = g.out_w = 1;
+  const Variable y = pool(x, g);
+  return keepdim ? y : reshape(y, {x.size(0), x.size(1)});
+}
+
+}  // namespace strata::ops
