@@ -17,6 +17,7 @@ struct Variable::Node {
   Tensor value;
   Tensor grad;
   bool requires_grad = false;
+  bool is_result = false;        // made by an op (not a leaf), even after its graph is freed
   std::vector<Variable> inputs;  // empty for leaves
   BackwardFn backward;           // empty for leaves
 
@@ -52,6 +53,7 @@ Variable::Variable(Tensor value, std::vector<Variable> inputs, BackwardFn backwa
   for (const auto& v : inputs) any = any || (v.defined() && v.requires_grad());
   if (!any) return;
   node_->requires_grad = true;
+  node_->is_result = true;
   node_->inputs = std::move(inputs);
   node_->backward = std::move(backward);
 }
@@ -72,7 +74,7 @@ Variable& Variable::set_requires_grad(bool enabled) {
   node_->requires_grad = enabled;
   return *this;
 }
-bool Variable::is_leaf() const { return node_ && !node_->backward; }
+bool Variable::is_leaf() const { return node_ && !node_->is_result; }
 const Tensor& Variable::grad() const {
   STRATA_CHECK(node_, "Variable: undefined");
   return node_->grad;
@@ -120,7 +122,9 @@ void Variable::backward(const Tensor& grad_output, bool retain_graph) {
   // Reverse post-order: a node runs once every consumer has added its share to its grad.
   for (auto it = order.rbegin(); it != order.rend(); ++it) {
     Node* node = it->get();
-    if (!node->backward) continue;  // leaf: keep its gradient
+    if (!node->is_result) continue;  // leaf: keep its gradient
+    STRATA_CHECK(node->backward, "backward: the graph through this variable was already freed by an earlier ",
+                 "backward(); pass retain_graph=true to backpropagate through it twice");
     if (node->grad.defined()) node->backward(node->inputs, node->grad);
     node->grad = Tensor();  // interior gradients are not kept
     if (!retain_graph) {

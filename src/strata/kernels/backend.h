@@ -32,9 +32,9 @@ namespace strata::kernels::cpu {
 STRATA_KERNEL_DECLARATIONS
 }  // namespace strata::kernels::cpu
 
-namespace strata::kernels::detail {
+namespace strata::kernels::checks {
 // Shared validation, so both backends reject bad input with the same message.
 void check_matmul(const Tensor& a, const Tensor& b);
 void check_pool(const Tensor& x, const Pool2dGeometry& g);
 void check_batch_norm(const Tensor& x, const Tensor& gamma, const char* op);
-}  // namespace strata::kernels::detail
+}  // namespace strata::kernels::checks

@@ -93,7 +93,7 @@ Shape Conv2dGeometry::output_shape(const Shape& x, const Shape& w) const {
   return {x[0], w[0], oh, ow};
 }
 
-namespace detail {
+namespace checks {
 void check_matmul(const Tensor& a, const Tensor& b) {
   STRATA_CHECK(a.dtype() == b.dtype(), "matmul: dtypes differ: ", dtype_name(a.dtype()), " and ",
                dtype_name(b.dtype()));
@@ -119,6 +119,6 @@ void check_batch_norm(const Tensor& x, const Tensor& gamma, const char* op) {
   STRATA_CHECK(gamma.dim() == 1 && gamma.size(0) == x.size(1), op, ": input has ", x.size(1),
                " channels but gamma has shape ", shape_str(gamma.shape()));
 }
-}  // namespace detail
+}  // namespace checks
 
 }  // namespace strata::kernels

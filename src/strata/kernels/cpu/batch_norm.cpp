@@ -36,7 +36,7 @@ ForwardEntry& forward_entry(const Shape& shape, double eps, bool global_stats) {
 }  // namespace
 
 BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma, const Tensor& beta, double eps) {
-  detail::check_batch_norm(x_in, gamma, "batch_norm");
+  checks::check_batch_norm(x_in, gamma, "batch_norm");
   const Tensor x = x_in.contiguous().reshape(as_4d(x_in));
   auto& e = forward_entry(x.shape(), eps, false);
   Tensor y = Tensor::empty(x.shape(), DType::f32);
@@ -52,7 +52,7 @@ BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma, co
 
 Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
                             const Tensor& var, double eps) {
-  detail::check_batch_norm(x_in, gamma, "batch_norm");
+  checks::check_batch_norm(x_in, gamma, "batch_norm");
   const Tensor x = x_in.contiguous().reshape(as_4d(x_in));
   auto& e = forward_entry(x.shape(), eps, true);
   Tensor y = Tensor::empty(x.shape(), DType::f32);
@@ -67,7 +67,7 @@ Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma, const Tenso
 
 BatchNormGrads batch_norm_backward(const Tensor& gy_in, const Tensor& x_in, const Tensor& gamma, const Tensor& mean,
                                    const Tensor& var, double eps, bool batch_stats) {
-  detail::check_batch_norm(x_in, gamma, "batch_norm backward");
+  checks::check_batch_norm(x_in, gamma, "batch_norm backward");
   const Shape shape = as_4d(x_in);
   const Tensor x = x_in.contiguous().reshape(shape), gy = gy_in.contiguous().reshape(shape);
   auto& e = cached<BackwardEntry>(strata::detail::concat("bn_bwd", shape_str(shape), eps, batch_stats), [&] {
@@ -80,11 +80,15 @@ BatchNormGrads batch_norm_backward(const Tensor& gy_in, const Tensor& x_in, cons
   });
   Tensor gx = Tensor::empty(shape, DType::f32);
   Tensor gg = Tensor::empty({shape[1]}, DType::f32), gb = Tensor::empty({shape[1]}, DType::f32);
+  // oneDNN 2.6 refuses to run the backward pass without a shift argument, although the
+  // gradients do not depend on it.
+  const Tensor unused_shift = Tensor::zeros({shape[1]}, DType::f32);
   execute(e.prim, {{DNNL_ARG_SRC, wrap(x)},
                    {DNNL_ARG_DIFF_DST, wrap(gy)},
                    {DNNL_ARG_MEAN, wrap(mean.contiguous())},
                    {DNNL_ARG_VARIANCE, wrap(var.contiguous())},
                    {DNNL_ARG_SCALE, wrap(gamma.contiguous())},
+                   {DNNL_ARG_SHIFT, wrap(unused_shift)},
                    {DNNL_ARG_DIFF_SRC, wrap(gx)},
                    {DNNL_ARG_DIFF_SCALE, wrap(gg)},
                    {DNNL_ARG_DIFF_SHIFT, wrap(gb)}});

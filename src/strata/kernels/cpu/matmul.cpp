@@ -20,7 +20,7 @@ struct MatmulEntry {
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
-  detail::check_matmul(a_in, b_in);
+  checks::check_matmul(a_in, b_in);
   STRATA_CHECK(a_in.dtype() == DType::f32, "matmul (onednn): expected f32 but got ", dtype_name(a_in.dtype()));
   const Tensor a = is_matrix_layout(a_in) ? a_in : a_in.contiguous();
   const Tensor b = is_matrix_layout(b_in) ? b_in : b_in.contiguous();

@@ -64,7 +64,7 @@ struct BackwardEntry {
 }  // namespace
 
 PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
-  detail::check_pool(x_in, g);
+  checks::check_pool(x_in, g);
   if (needs_reference(x_in.shape(), g)) return reference::pool2d_forward(x_in, g);
   const Tensor x = x_in.contiguous();
   auto& e = cached<ForwardEntry>(pool_key(x.shape(), g), [&] {
@@ -83,7 +83,7 @@ PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
 }
 
 Tensor pool2d_backward(const Tensor& gy_in, const Tensor& x_in, const PoolForward& forward, const Pool2dGeometry& g) {
-  detail::check_pool(x_in, g);
+  checks::check_pool(x_in, g);
   if (needs_reference(x_in.shape(), g)) return reference::pool2d_backward(gy_in, x_in, forward, g);
   STRATA_CHECK(g.kind == PoolKind::avg || forward.workspace, "max_pool2d backward: missing the forward workspace");
   const Tensor gy = gy_in.contiguous();

@@ -21,7 +21,7 @@ void for_channel(const BnDims& d, std::int64_t c, Fn&& fn) {  // fn(flat_index)
 }  // namespace
 
 BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma, const Tensor& beta, double eps) {
-  detail::check_batch_norm(x_in, gamma, "batch_norm");
+  checks::check_batch_norm(x_in, gamma, "batch_norm");
   const Tensor x = x_in.contiguous();
   const BnDims d = bn_dims(x);
   Tensor mean = Tensor::empty({d.C}, x.dtype()), var = Tensor::empty({d.C}, x.dtype());
@@ -41,7 +41,7 @@ BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma, co
 
 Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma_in, const Tensor& beta_in, const Tensor& mean_in,
                             const Tensor& var_in, double eps) {
-  detail::check_batch_norm(x_in, gamma_in, "batch_norm");
+  checks::check_batch_norm(x_in, gamma_in, "batch_norm");
   const Tensor x = x_in.contiguous(), gamma = gamma_in.contiguous(), beta = beta_in.contiguous();
   const Tensor mean = mean_in.contiguous(), var = var_in.contiguous();
   const BnDims d = bn_dims(x);
@@ -60,7 +60,7 @@ Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma_in, const Te
 
 BatchNormGrads batch_norm_backward(const Tensor& gy_in, const Tensor& x_in, const Tensor& gamma_in,
                                    const Tensor& mean_in, const Tensor& var_in, double eps, bool batch_stats) {
-  detail::check_batch_norm(x_in, gamma_in, "batch_norm backward");
+  checks::check_batch_norm(x_in, gamma_in, "batch_norm backward");
   const Tensor x = x_in.contiguous(), gy = gy_in.contiguous(), gamma = gamma_in.contiguous();
   const Tensor mean = mean_in.contiguous(), var = var_in.contiguous();
   const BnDims d = bn_dims(x);

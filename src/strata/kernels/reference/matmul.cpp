@@ -4,7 +4,7 @@
 namespace strata::kernels::reference {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
-  detail::check_matmul(a, b);
+  checks::check_matmul(a, b);
   const bool batched = a.dim() == 3;
   const Tensor a3 = batched ? a : a.unsqueeze(0);
   const Tensor b3 = batched ? b : b.unsqueeze(0);

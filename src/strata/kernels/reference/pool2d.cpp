@@ -44,7 +44,7 @@ std::int64_t argmax_in(const T* plane, std::int64_t W, const Window& win) {
 }  // namespace
 
 PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
-  detail::check_pool(x_in, g);
+  checks::check_pool(x_in, g);
   const Tensor x = x_in.contiguous();
   const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   Tensor y = Tensor::empty({N, C, g.out_h, g.out_w}, x.dtype());
@@ -74,7 +74,7 @@ PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
 }
 
 Tensor pool2d_backward(const Tensor& gy_in, const Tensor& x_in, const PoolForward&, const Pool2dGeometry& g) {
-  detail::check_pool(x_in, g);
+  checks::check_pool(x_in, g);
   const Tensor x = x_in.contiguous(), gy = gy_in.contiguous();
   const std::int64_t N = x.size(0), C = x.size(1), H = x.size(2), W = x.size(3);
   Tensor gx = Tensor::zeros(x.shape(), x.dtype());
