@@ -10,7 +10,7 @@ namespace strata {
 
 class Storage {
  public:
-  // Zero-filled so a new tensor never exposes stale memory.
+  // Uninitialized (Tensor::zeros fills). Buffers come from a size-keyed cache of freed ones.
   Storage(std::size_t bytes, Device device);
   ~Storage();
   Storage(const Storage&) = delete;

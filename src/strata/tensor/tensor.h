@@ -27,7 +27,7 @@ class Tensor {
   Tensor() = default;  // undefined: defined() is false
 
   // ---- creation ----
-  static Tensor empty(const Shape& shape, DType dtype = DType::f32);  // zero-filled
+  static Tensor empty(const Shape& shape, DType dtype = DType::f32);  // uninitialized
   static Tensor zeros(const Shape& shape, DType dtype = DType::f32);
   static Tensor ones(const Shape& shape, DType dtype = DType::f32);
   static Tensor full(const Shape& shape, double value, DType dtype = DType::f32);

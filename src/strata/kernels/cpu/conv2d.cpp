@@ -65,9 +65,9 @@ Tensor into_plain(const Shape& shape, const memory::desc& produced, Run&& run) {
   if (produced == user.get_desc()) {
     run(user);
   } else {
-    memory tmp(produced, engine());
-    run(tmp);
-    reorder_into(tmp, user);
+    const OwnedMemory tmp = allocate(produced);
+    run(tmp.memory);
+    reorder_into(tmp.memory, user);
   }
   return out;
 }
@@ -98,10 +98,10 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias
     auto pd = forward_pd(conv_descs(x.shape(), w.shape(), g, with_bias), with_bias);
     return ForwardEntry{pd, dnnl::convolution_forward(pd)};
   });
-  const memory src = reorder_to(wrap(x), e.pd.src_desc());
-  const memory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
+  const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
+  const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
   return into_plain(y_shape, e.pd.dst_desc(), [&](const memory& dst) {
-    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.memory}, {DNNL_ARG_WEIGHTS, weights.memory}, {DNNL_ARG_DST, dst}};
     if (with_bias) args.emplace(DNNL_ARG_BIAS, wrap(bias_in.contiguous()));
     execute(e.prim, args);
   });
@@ -121,10 +121,10 @@ Tensor conv2d_backward_data(const Tensor& gy_in, const Tensor& w_in, const Shape
         engine(), hint);
     return BackwardDataEntry{pd, dnnl::convolution_backward_data(pd)};
   });
-  const memory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
-  const memory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
+  const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
   return into_plain(x_shape, e.pd.diff_src_desc(), [&](const memory& diff_src) {
-    execute(e.prim, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DIFF_SRC, diff_src}});
+    execute(e.prim, {{DNNL_ARG_DIFF_DST, diff_dst.memory}, {DNNL_ARG_WEIGHTS, weights.memory}, {DNNL_ARG_DIFF_SRC, diff_src}});
   });
 }
 
@@ -146,13 +146,13 @@ std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tens
     dnnl::convolution_backward_weights::primitive_desc pd(desc, engine(), hint);
     return BackwardWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
   });
-  const memory src = reorder_to(wrap(x), e.pd.src_desc());
-  const memory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
+  const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
   Tensor grad_bias = with_bias ? Tensor::empty({w_shape[0]}, DType::f32) : Tensor();
   const Shape onednn_w = onednn_weight_shape(w_shape, g.groups);
   Tensor grad_w = into_plain(onednn_w, e.pd.diff_weights_desc(), [&](const memory& diff_weights) {
     std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, src}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+        {DNNL_ARG_SRC, src.memory}, {DNNL_ARG_DIFF_DST, diff_dst.memory}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
     if (with_bias) args.emplace(DNNL_ARG_DIFF_BIAS, wrap(grad_bias));
     execute(e.prim, args);
   });

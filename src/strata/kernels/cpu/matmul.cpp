@@ -26,8 +26,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const Tensor b = is_matrix_layout(b_in) ? b_in : b_in.contiguous();
   Shape c_shape = a.shape();
   c_shape.back() = b.size(-1);
+  if (a.size(-1) == 0) return Tensor::zeros(c_shape);  // empty inner dimension: all zeros
   Tensor c = Tensor::empty(c_shape, DType::f32);
-  if (a.size(-1) == 0) return c;  // empty inner dimension: the product is all zeros
   const auto a_md = strided_desc(a), b_md = strided_desc(b), c_md = plain_desc(c_shape);
   const std::string key = strata::detail::concat("matmul", shape_str(a.shape()), shape_str(a.strides()), shape_str(b.shape()),
                                          shape_str(b.strides()));

@@ -29,10 +29,17 @@ dnnl::memory wrap(const Tensor& t, const dnnl::memory::desc& desc) {
 
 dnnl::memory wrap(const Tensor& t) { return wrap(t, strided_desc(t)); }
 
-dnnl::memory reorder_to(const dnnl::memory& user, const dnnl::memory::desc& wanted) {
-  if (user.get_desc() == wanted) return user;
-  dnnl::memory out(wanted, engine());
-  reorder_into(user, out);
+OwnedMemory allocate(const dnnl::memory::desc& desc) {
+  const auto floats = static_cast<std::int64_t>((desc.get_size() + sizeof(float) - 1) / sizeof(float));
+  Tensor buffer = Tensor::empty({floats}, DType::f32);
+  dnnl::memory memory(desc, engine(), buffer.raw_data());
+  return {std::move(buffer), std::move(memory)};
+}
+
+OwnedMemory reorder_to(const dnnl::memory& user, const dnnl::memory::desc& wanted) {
+  if (user.get_desc() == wanted) return {Tensor(), user};
+  OwnedMemory out = allocate(wanted);
+  reorder_into(user, out.memory);
   return out;
 }
 

@@ -25,8 +25,16 @@ dnnl::memory::desc plain_desc(const Shape& shape);
 dnnl::memory wrap(const Tensor& t, const dnnl::memory::desc& desc);
 dnnl::memory wrap(const Tensor& t);
 
-// Returns `user` when it already has layout `wanted`; otherwise a new memory reordered into it.
-dnnl::memory reorder_to(const dnnl::memory& user, const dnnl::memory::desc& wanted);
+// A oneDNN memory whose buffer is a Strata tensor, so it comes from the buffer cache rather
+// than a fresh allocation (and fresh page faults) on every call.
+struct OwnedMemory {
+  Tensor buffer;  // undefined when the memory wraps someone else's buffer
+  dnnl::memory memory;
+};
+OwnedMemory allocate(const dnnl::memory::desc& desc);
+
+// `user` itself when it already has layout `wanted`; otherwise a new memory reordered into it.
+OwnedMemory reorder_to(const dnnl::memory& user, const dnnl::memory::desc& wanted);
 // Copies `src` into `dst` (of another layout).
 void reorder_into(const dnnl::memory& src, const dnnl::memory& dst);
 

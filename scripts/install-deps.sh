@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Installs every Debian package Strata needs to build, test and run its main job.
+# Idempotent: packages already present are not touched, and apt-get runs only if one is missing.
+#   usage: scripts/install-deps.sh [--bench]   (--bench adds PyTorch and OpenBLAS for bench/)
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config          # toolchain (OpenMP comes with g++ as libgomp)
+  libdnnl-dev                        # oneDNN: convolution, pooling, batch norm, matmul, eltwise, softmax
+  libgtest-dev                       # GoogleTest
+  libbenchmark-dev                   # Google Benchmark
+  nlohmann-json3-dev libcli11-dev    # JSON, command-line parsing
+  zlib1g-dev                         # gzipped data files
+  dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
+)
+if [[ "${1:-}" == "--bench" ]]; then
+  # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
+  packages+=(python3-torch python3-numpy libopenblas0-pthread)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [[ $(id -u) -ne 0 ]]; then
+  command -v sudo >/dev/null || { echo "install-deps: run as root or install sudo" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
