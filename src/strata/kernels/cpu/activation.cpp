@@ -36,15 +36,6 @@ dnnl::eltwise_forward::primitive_desc forward_pd(const EltwiseAlg& e, const dnnl
   return {dnnl::eltwise_forward::desc(dnnl::prop_kind::forward_training, e.alg, md, e.alpha, e.beta), engine()};
 }
 
-struct ForwardEntry {
-  dnnl::eltwise_forward::primitive_desc pd;
-  dnnl::eltwise_forward prim;
-};
-struct BackwardEntry {
-  dnnl::eltwise_backward::primitive_desc pd;
-  dnnl::eltwise_backward prim;
-};
-
 // Element-wise ops do not care about shape, only size: flatten to 1-D so all shapes of one
 // size share a primitive.
 Shape flat(const Tensor& t) { return {t.numel()}; }
@@ -57,10 +48,8 @@ Tensor activation_forward(Activation a, const Tensor& x_in, double alpha) {
   Tensor y = Tensor::empty(x.shape(), DType::f32);
   if (x.numel() == 0) return y;
   const auto md = plain_desc(flat(x));
-  auto& e = cached<ForwardEntry>(strata::detail::concat("eltwise", int(a), alpha, x.numel()), [&] {
-    auto pd = forward_pd(alg, md);
-    return ForwardEntry{pd, dnnl::eltwise_forward(pd)};
-  });
+  auto& e = cached_primitive<dnnl::eltwise_forward>(strata::detail::concat("eltwise", int(a), alpha, x.numel()),
+                                                    [&] { return forward_pd(alg, md); });
   execute(e.prim, {{DNNL_ARG_SRC, wrap(x, md)}, {DNNL_ARG_DST, wrap(y, md)}});
   return y;
 }
@@ -73,10 +62,9 @@ Tensor activation_backward(Activation a, const Tensor& gy_in, const Tensor& x_in
   Tensor gx = Tensor::empty(x.shape(), DType::f32);
   if (x.numel() == 0) return gx;
   const auto md = plain_desc(flat(x));
-  auto& e = cached<BackwardEntry>(strata::detail::concat("eltwise_bwd", int(a), alpha, x.numel()), [&] {
-    dnnl::eltwise_backward::primitive_desc pd(dnnl::eltwise_backward::desc(alg.alg, md, md, alg.alpha, alg.beta),
-                                              engine(), forward_pd(alg, md));
-    return BackwardEntry{pd, dnnl::eltwise_backward(pd)};
+  auto& e = cached_primitive<dnnl::eltwise_backward>(strata::detail::concat("eltwise_bwd", int(a), alpha, x.numel()), [&] {
+    return dnnl::eltwise_backward::primitive_desc(dnnl::eltwise_backward::desc(alg.alg, md, md, alg.alpha, alg.beta),
+                                                  engine(), forward_pd(alg, md));
   });
   execute(e.prim, {{DNNL_ARG_SRC, wrap(x, md)}, {DNNL_ARG_DIFF_DST, wrap(gy, md)}, {DNNL_ARG_DIFF_SRC, wrap(gx, md)}});
   return gx;

@@ -17,20 +17,10 @@ dnnl::batch_normalization_forward::primitive_desc forward_pd(const Shape& shape,
           engine()};
 }
 
-struct ForwardEntry {
-  dnnl::batch_normalization_forward::primitive_desc pd;
-  dnnl::batch_normalization_forward prim;
-};
-struct BackwardEntry {
-  dnnl::batch_normalization_backward::primitive_desc pd;
-  dnnl::batch_normalization_backward prim;
-};
-
-ForwardEntry& forward_entry(const Shape& shape, double eps, bool global_stats) {
-  return cached<ForwardEntry>(strata::detail::concat("bn_fwd", shape_str(shape), eps, global_stats), [&] {
-    auto pd = forward_pd(shape, eps, global_stats);
-    return ForwardEntry{pd, dnnl::batch_normalization_forward(pd)};
-  });
+CachedPrimitive<dnnl::batch_normalization_forward>& forward_entry(const Shape& shape, double eps, bool global_stats) {
+  return cached_primitive<dnnl::batch_normalization_forward>(
+      strata::detail::concat("bn_fwd", shape_str(shape), eps, global_stats),
+      [&] { return forward_pd(shape, eps, global_stats); });
 }
 
 }  // namespace
@@ -70,14 +60,14 @@ BatchNormGrads batch_norm_backward(const Tensor& gy_in, const Tensor& x_in, cons
   checks::check_batch_norm(x_in, gamma, "batch_norm backward");
   const Shape shape = as_4d(x_in);
   const Tensor x = x_in.contiguous().reshape(shape), gy = gy_in.contiguous().reshape(shape);
-  auto& e = cached<BackwardEntry>(strata::detail::concat("bn_bwd", shape_str(shape), eps, batch_stats), [&] {
-    const auto f = flags::use_scale | flags::use_shift | (batch_stats ? flags::none : flags::use_global_stats);
-    dnnl::batch_normalization_backward::primitive_desc pd(
-        dnnl::batch_normalization_backward::desc(dnnl::prop_kind::backward, plain_desc(shape), plain_desc(shape),
-                                                 static_cast<float>(eps), f),
-        engine(), forward_pd(shape, eps, !batch_stats));
-    return BackwardEntry{pd, dnnl::batch_normalization_backward(pd)};
-  });
+  auto& e = cached_primitive<dnnl::batch_normalization_backward>(
+      strata::detail::concat("bn_bwd", shape_str(shape), eps, batch_stats), [&] {
+        const auto f = flags::use_scale | flags::use_shift | (batch_stats ? flags::none : flags::use_global_stats);
+        return dnnl::batch_normalization_backward::primitive_desc(
+            dnnl::batch_normalization_backward::desc(dnnl::prop_kind::backward, plain_desc(shape), plain_desc(shape),
+                                                     static_cast<float>(eps), f),
+            engine(), forward_pd(shape, eps, !batch_stats));
+      });
   Tensor gx = Tensor::empty(shape, DType::f32);
   Tensor gg = Tensor::empty({shape[1]}, DType::f32), gb = Tensor::empty({shape[1]}, DType::f32);
   // oneDNN 2.6 refuses to run the backward pass without a shift argument, although the

@@ -72,19 +72,6 @@ Tensor into_plain(const Shape& shape, const memory::desc& produced, Run&& run) {
   return out;
 }
 
-struct ForwardEntry {
-  dnnl::convolution_forward::primitive_desc pd;
-  dnnl::convolution_forward prim;
-};
-struct BackwardDataEntry {
-  dnnl::convolution_backward_data::primitive_desc pd;
-  dnnl::convolution_backward_data prim;
-};
-struct BackwardWeightsEntry {
-  dnnl::convolution_backward_weights::primitive_desc pd;
-  dnnl::convolution_backward_weights prim;
-};
-
 }  // namespace
 
 Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g) {
@@ -94,9 +81,8 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias
     STRATA_CHECK(bias_in.numel() == w_in.size(0), "conv2d: bias has ", bias_in.numel(), " elements but there are ",
                  w_in.size(0), " output channels");
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
-  auto& e = cached<ForwardEntry>(conv_key("conv_fwd", x.shape(), w.shape(), g, with_bias), [&] {
-    auto pd = forward_pd(conv_descs(x.shape(), w.shape(), g, with_bias), with_bias);
-    return ForwardEntry{pd, dnnl::convolution_forward(pd)};
+  auto& e = cached_primitive<dnnl::convolution_forward>(conv_key("conv_fwd", x.shape(), w.shape(), g, with_bias), [&] {
+    return forward_pd(conv_descs(x.shape(), w.shape(), g, with_bias), with_bias);
   });
   const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
   const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
@@ -112,14 +98,12 @@ Tensor conv2d_backward_data(const Tensor& gy_in, const Tensor& w_in, const Shape
   STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
                " but the output shape is ", shape_str(y_shape));
   const Tensor gy = gy_in.contiguous(), w = w_in.contiguous();
-  auto& e = cached<BackwardDataEntry>(conv_key("conv_bwd_data", x_shape, w.shape(), g, false), [&] {
+  auto& e = cached_primitive<dnnl::convolution_backward_data>(conv_key("conv_bwd_data", x_shape, w.shape(), g, false), [&] {
     const ConvDescs d = conv_descs(x_shape, w.shape(), g, false);
-    auto hint = forward_pd(d, false);
-    dnnl::convolution_backward_data::primitive_desc pd(
+    return dnnl::convolution_backward_data::primitive_desc(
         dnnl::convolution_backward_data::desc(dnnl::algorithm::convolution_direct, d.src, d.weights, d.dst, d.strides,
                                               d.dilates, d.pad_l, d.pad_r),
-        engine(), hint);
-    return BackwardDataEntry{pd, dnnl::convolution_backward_data(pd)};
+        engine(), forward_pd(d, false));
   });
   const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
   const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
@@ -134,17 +118,15 @@ std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tens
   STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
                " but the output shape is ", shape_str(y_shape));
   const Tensor x = x_in.contiguous(), gy = gy_in.contiguous();
-  auto& e = cached<BackwardWeightsEntry>(conv_key("conv_bwd_weights", x.shape(), w_shape, g, with_bias), [&] {
+  auto& e = cached_primitive<dnnl::convolution_backward_weights>(conv_key("conv_bwd_weights", x.shape(), w_shape, g, with_bias), [&] {
     const ConvDescs d = conv_descs(x.shape(), w_shape, g, with_bias);
-    auto hint = forward_pd(d, with_bias);
     auto desc = with_bias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src,
                                                                      d.weights, d.bias, d.dst, d.strides, d.dilates,
                                                                      d.pad_l, d.pad_r)
                           : dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src,
                                                                      d.weights, d.dst, d.strides, d.dilates, d.pad_l,
                                                                      d.pad_r);
-    dnnl::convolution_backward_weights::primitive_desc pd(desc, engine(), hint);
-    return BackwardWeightsEntry{pd, dnnl::convolution_backward_weights(pd)};
+    return dnnl::convolution_backward_weights::primitive_desc(desc, engine(), forward_pd(d, with_bias));
   });
   const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
   const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());

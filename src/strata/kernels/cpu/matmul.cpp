@@ -12,11 +12,6 @@ bool is_matrix_layout(const Tensor& t) {
   return (cols == 1 && rows >= t.size(-1)) || (rows == 1 && cols >= t.size(-2));
 }
 
-struct MatmulEntry {
-  dnnl::matmul::primitive_desc pd;
-  dnnl::matmul prim;
-};
-
 }  // namespace
 
 Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
@@ -31,10 +26,8 @@ Tensor matmul(const Tensor& a_in, const Tensor& b_in) {
   const auto a_md = strided_desc(a), b_md = strided_desc(b), c_md = plain_desc(c_shape);
   const std::string key = strata::detail::concat("matmul", shape_str(a.shape()), shape_str(a.strides()), shape_str(b.shape()),
                                          shape_str(b.strides()));
-  auto& e = cached<MatmulEntry>(key, [&] {
-    dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), engine());
-    return MatmulEntry{pd, dnnl::matmul(pd)};
-  });
+  auto& e = cached_primitive<dnnl::matmul>(
+      key, [&] { return dnnl::matmul::primitive_desc(dnnl::matmul::desc(a_md, b_md, c_md), engine()); });
   execute(e.prim, {{DNNL_ARG_SRC, wrap(a, a_md)}, {DNNL_ARG_WEIGHTS, wrap(b, b_md)}, {DNNL_ARG_DST, wrap(c, c_md)}});
   return c;
 }

@@ -50,6 +50,22 @@ Entry& cached(const std::string& key, const std::function<Entry()>& make) {
   return *it->second;
 }
 
+// A primitive with the descriptor it was made from (the descriptor answers layout queries).
+template <class Primitive>
+struct CachedPrimitive {
+  typename Primitive::primitive_desc pd;
+  Primitive prim;
+};
+
+// The cached primitive for `key`, built from make_pd() on first use.
+template <class Primitive, class MakePd>
+CachedPrimitive<Primitive>& cached_primitive(const std::string& key, MakePd&& make_pd) {
+  return cached<CachedPrimitive<Primitive>>(key, [&] {
+    typename Primitive::primitive_desc pd = make_pd();
+    return CachedPrimitive<Primitive>{pd, Primitive(pd)};
+  });
+}
+
 // Runs a primitive on the shared stream and waits for it.
 void execute(const dnnl::primitive& p, const std::unordered_map<int, dnnl::memory>& args);
 

@@ -52,25 +52,13 @@ dnnl::pooling_forward::primitive_desc forward_pd(const PoolDescs& d) {
           engine()};
 }
 
-struct ForwardEntry {
-  dnnl::pooling_forward::primitive_desc pd;
-  dnnl::pooling_forward prim;
-};
-struct BackwardEntry {
-  dnnl::pooling_backward::primitive_desc pd;
-  dnnl::pooling_backward prim;
-};
-
 }  // namespace
 
 PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
   checks::check_pool(x_in, g);
   if (needs_reference(x_in.shape(), g)) return reference::pool2d_forward(x_in, g);
   const Tensor x = x_in.contiguous();
-  auto& e = cached<ForwardEntry>(pool_key(x.shape(), g), [&] {
-    auto pd = forward_pd(pool_descs(x.shape(), g));
-    return ForwardEntry{pd, dnnl::pooling_forward(pd)};
-  });
+  auto& e = cached_primitive<dnnl::pooling_forward>(pool_key(x.shape(), g), [&] { return forward_pd(pool_descs(x.shape(), g)); });
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.out_h, g.out_w}, DType::f32);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(x)}, {DNNL_ARG_DST, wrap(y)}};
   std::shared_ptr<memory> workspace;
@@ -87,12 +75,11 @@ Tensor pool2d_backward(const Tensor& gy_in, const Tensor& x_in, const PoolForwar
   if (needs_reference(x_in.shape(), g)) return reference::pool2d_backward(gy_in, x_in, forward, g);
   STRATA_CHECK(g.kind == PoolKind::avg || forward.workspace, "max_pool2d backward: missing the forward workspace");
   const Tensor gy = gy_in.contiguous();
-  auto& e = cached<BackwardEntry>("bwd" + pool_key(x_in.shape(), g), [&] {
+  auto& e = cached_primitive<dnnl::pooling_backward>("bwd" + pool_key(x_in.shape(), g), [&] {
     const PoolDescs d = pool_descs(x_in.shape(), g);
-    dnnl::pooling_backward::primitive_desc pd(
+    return dnnl::pooling_backward::primitive_desc(
         dnnl::pooling_backward::desc(d.alg, d.src, d.dst, d.strides, d.kernel, d.pad_l, d.pad_r), engine(),
         forward_pd(d));
-    return BackwardEntry{pd, dnnl::pooling_backward(pd)};
   });
   Tensor gx = Tensor::empty(x_in.shape(), DType::f32);
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, wrap(gy)}, {DNNL_ARG_DIFF_SRC, wrap(gx)}};

@@ -12,15 +12,6 @@ dnnl::softmax_v2_forward::primitive_desc forward_pd(const Shape& shape, std::int
   return {dnnl::softmax_v2_forward::desc(dnnl::prop_kind::forward_training, alg_of(log), md, md, int(axis)), engine()};
 }
 
-struct ForwardEntry {
-  dnnl::softmax_v2_forward::primitive_desc pd;
-  dnnl::softmax_v2_forward prim;
-};
-struct BackwardEntry {
-  dnnl::softmax_v2_backward::primitive_desc pd;
-  dnnl::softmax_v2_backward prim;
-};
-
 }  // namespace
 
 Tensor softmax_forward(const Tensor& x_in, std::int64_t axis, bool log) {
@@ -28,10 +19,8 @@ Tensor softmax_forward(const Tensor& x_in, std::int64_t axis, bool log) {
   const Tensor x = x_in.contiguous();
   Tensor y = Tensor::empty(x.shape(), DType::f32);
   if (x.numel() == 0) return y;
-  auto& e = cached<ForwardEntry>(strata::detail::concat("softmax", shape_str(x.shape()), axis, log), [&] {
-    auto pd = forward_pd(x.shape(), axis, log);
-    return ForwardEntry{pd, dnnl::softmax_v2_forward(pd)};
-  });
+  auto& e = cached_primitive<dnnl::softmax_v2_forward>(strata::detail::concat("softmax", shape_str(x.shape()), axis, log),
+                                                       [&] { return forward_pd(x.shape(), axis, log); });
   execute(e.prim, {{DNNL_ARG_SRC, wrap(x)}, {DNNL_ARG_DST, wrap(y)}});
   return y;
 }
@@ -41,13 +30,12 @@ Tensor softmax_backward(const Tensor& gy_in, const Tensor& y_in, std::int64_t ax
   const Tensor y = y_in.contiguous(), gy = gy_in.contiguous();
   Tensor gx = Tensor::empty(y.shape(), DType::f32);
   if (y.numel() == 0) return gx;
-  auto& e = cached<BackwardEntry>(strata::detail::concat("softmax_bwd", shape_str(y.shape()), axis, log), [&] {
-    const auto md = plain_desc(y.shape());
-    dnnl::softmax_v2_backward::primitive_desc pd(
-        dnnl::softmax_v2_backward::desc(alg_of(log), md, md, md, int(axis)), engine(),
-        forward_pd(y.shape(), axis, log));
-    return BackwardEntry{pd, dnnl::softmax_v2_backward(pd)};
-  });
+  auto& e = cached_primitive<dnnl::softmax_v2_backward>(
+      strata::detail::concat("softmax_bwd", shape_str(y.shape()), axis, log), [&] {
+        const auto md = plain_desc(y.shape());
+        return dnnl::softmax_v2_backward::primitive_desc(dnnl::softmax_v2_backward::desc(alg_of(log), md, md, md, int(axis)),
+                                                         engine(), forward_pd(y.shape(), axis, log));
+      });
   execute(e.prim, {{DNNL_ARG_DST, wrap(y)}, {DNNL_ARG_DIFF_DST, wrap(gy)}, {DNNL_ARG_DIFF_SRC, wrap(gx)}});
   return gx;
 }
