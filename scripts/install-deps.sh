@@ -7,6 +7,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config          # toolchain (OpenMP comes with g++ as libgomp)
   libdnnl-dev                        # oneDNN: convolution, pooling, batch norm, matmul, eltwise, softmax
+  ocl-icd-opencl-dev opencl-c-headers  # required by the dnnl CMake package config (oneDNN was built with OpenCL)
   libgtest-dev                       # GoogleTest
   libbenchmark-dev                   # Google Benchmark
   nlohmann-json3-dev libcli11-dev    # JSON, command-line parsing
