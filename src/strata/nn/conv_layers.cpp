@@ -1,0 +1,205 @@
+#include "strata/nn/conv_layers.h"
+
+namespace strata::nn {
+
+// ---------------------------------------------------------------- Conv2D family
+ops::Conv2dOptions Conv2DOptions::op_options() const {
+  ops::Conv2dOptions o;
+  o.stride(strides_[0], strides_[1]).dilation(dilation_rate_[0], dilation_rate_[1]).padding(padding_);
+  return o;
+}
+
+nlohmann::json Conv2DOptions::config() const {
+  return {{"filters", filters_},
+          {"kernel_size", kernel_size_},
+          {"strides", strides_},
+          {"padding", padding_},
+          {"dilation_rate", dilation_rate_},
+          {"groups", groups_},
+          {"depth_multiplier", depth_multiplier_},
+          {"activation", activation_},
+          {"use_bias", use_bias_},
+          {"kernel_initializer", kernel_initializer_},
+          {"bias_initializer", bias_initializer_},
+          {"kernel_regularizer", kernel_regularizer_.config()},
+          {"bias_regularizer", bias_regularizer_.config()},
+          {"kernel_constraint", kernel_constraint_.active() ? nlohmann::json{{"max_value", kernel_constraint_.max_value}}
+                                                            : nlohmann::json()}};
+}
+
+Conv2DOptions Conv2DOptions::from_config(const nlohmann::json& c) {
+  Conv2DOptions o(c.value("filters", std::int64_t{0}), c.at("kernel_size").get<Size2>());
+  o.strides(c.value("strides", Size2{1, 1}))
+      .padding(c.value("padding", std::string("valid")))
+      .dilation_rate(c.value("dilation_rate", Size2{1, 1}))
+      .groups(c.value("groups", std::int64_t{1}))
+      .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}))
+      .activation(c.value("activation", std::string()))
+      .use_bias(c.value("use_bias", true))
+      .kernel_initializer(c.value("kernel_initializer", std::string("glorot_uniform")))
+      .bias_initializer(c.value("bias_initializer", std::string("zeros")))
+      .kernel_regularizer(Regularizer::from_config(c.value("kernel_regularizer", nlohmann::json())))
+      .bias_regularizer(Regularizer::from_config(c.value("bias_regularizer", nlohmann::json())))
+      .name(c.value("name", std::string()));
+  const auto constraint = c.value("kernel_constraint", nlohmann::json());
+  if (!constraint.is_null()) o.kernel_constraint(MaxNorm{constraint.at("max_value").get<double>()});
+  return o;
+}
+
+Conv2D::Conv2D(Conv2DOptions o, Kind kind) : Layer(o.name_), o_(std::move(o)), kind_(kind) {
+  STRATA_CHECK(kind != Kind::standard || o_.filters_ > 0, "Conv2D: filters must be positive, got ", o_.filters_);
+  STRATA_CHECK(o_.kernel_size_[0] > 0 && o_.kernel_size_[1] > 0, type(), ": kernel_size must be positive");
+  STRATA_CHECK(o_.padding_ == "valid" || o_.padding_ == "same", type(), ": padding must be \"valid\" or \"same\", got \"",
+               o_.padding_, "\"");
+  STRATA_CHECK(o_.depth_multiplier_ >= 1, type(), ": depth_multiplier must be >= 1");
+  check_activation_name(o_.activation_);
+}
+
+std::string Conv2D::type() const {
+  switch (kind_) {
+    case Kind::depthwise: return "DepthwiseConv2D";
+    case Kind::separable: return "SeparableConv2D";
+    default: return "Conv2D";
+  }
+}
+
+Shape Conv2D::compute_output_shape(const std::vector<Shape>& in) const {
+  STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
+  const std::int64_t C = in[0][0];
+  const std::int64_t out_channels = kind_ == Kind::depthwise ? C * o_.depth_multiplier_ : o_.filters_;
+  const Shape x{1, C, in[0][1], in[0][2]};
+  const std::int64_t groups = kind_ == Kind::standard ? o_.groups_ : C;
+  const Shape w{kind_ == Kind::standard ? out_channels : C * o_.depth_multiplier_, C / groups, o_.kernel_size_[0],
+                o_.kernel_size_[1]};
+  const Shape y = o_.op_options().groups(groups).resolve(x, w[2], w[3]).output_shape(x, w);
+  return {out_channels, y[2], y[3]};
+}
+
+void Conv2D::build(const std::vector<Shape>& in) {
+  compute_output_shape(in);  // validates
+  const std::int64_t C = in[0][0], kh = o_.kernel_size_[0], kw = o_.kernel_size_[1];
+  const auto init = initializer(o_.kernel_initializer_);
+  if (kind_ == Kind::standard) {
+    kernel_ = &add_weight("kernel", {o_.filters_, C / o_.groups_, kh, kw}, init, true, o_.kernel_regularizer_,
+                          o_.kernel_constraint_, {1, 2, 3});
+  } else {
+    kernel_ = &add_weight("depthwise_kernel", {C * o_.depth_multiplier_, 1, kh, kw}, init, true, o_.kernel_regularizer_,
+                          o_.kernel_constraint_, {1, 2, 3});
+    if (kind_ == Kind::separable)
+      pointwise_ = &add_weight("pointwise_kernel", {o_.filters_, C * o_.depth_multiplier_, 1, 1}, init, true,
+                               o_.kernel_regularizer_, o_.kernel_constraint_, {1, 2, 3});
+  }
+  const std::int64_t out_channels = kind_ == Kind::depthwise ? C * o_.depth_multiplier_ : o_.filters_;
+  if (o_.use_bias_)
+    bias_ = &add_weight("bias", {out_channels}, initializer(o_.bias_initializer_), true, o_.bias_regularizer_);
+}
+
+Variable Conv2D::forward(const std::vector<Variable>& in, bool) {
+  const Variable bias = bias_ ? bias_->variable : Variable();
+  Variable y;
+  if (kind_ == Kind::standard) {
+    y = ops::conv2d(in[0], kernel_->variable, bias, o_.op_options().groups(o_.groups_));
+  } else {
+    const auto depthwise = o_.op_options().groups(in[0].size(1));
+    if (kind_ == Kind::depthwise) {
+      y = ops::conv2d(in[0], kernel_->variable, bias, depthwise);
+    } else {
+      y = ops::conv2d(ops::conv2d(in[0], kernel_->variable, Variable(), depthwise), pointwise_->variable, bias);
+    }
+  }
+  return apply_activation(o_.activation_, y);
+}
+
+void Conv2D::layer_config(nlohmann::json& c) const { c.update(o_.config()); }
+
+// ---------------------------------------------------------------- ZeroPadding2D
+ZeroPadding2D::ZeroPadding2D(std::array<Size2, 2> padding, std::string name)
+    : Layer(std::move(name)), padding_(padding) {
+  for (const auto& p : padding_)
+    STRATA_CHECK(p[0] >= 0 && p[1] >= 0, "ZeroPadding2D: padding must be >= 0");
+}
+
+Shape ZeroPadding2D::compute_output_shape(const std::vector<Shape>& in) const {
+  STRATA_CHECK(in[0].size() == 3, "ZeroPadding2D: expects input (C, H, W) but got ", shape_str(in[0]));
+  return {in[0][0], in[0][1] + padding_[0][0] + padding_[0][1], in[0][2] + padding_[1][0] + padding_[1][1]};
+}
+
+Variable ZeroPadding2D::forward(const std::vector<Variable>& in, bool) {
+  return ops::pad(in[0], {{padding_[0][0], padding_[0][1]}, {padding_[1][0], padding_[1][1]}});
+}
+
+void ZeroPadding2D::layer_config(nlohmann::json& c) const { c["padding"] = padding_; }
+
+// ---------------------------------------------------------------- pooling
+Pooling2D::Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides, std::string padding, std::string name)
+    : Layer(std::move(name)), kind_(kind), pool_size_(pool_size), strides_(strides), padding_(std::move(padding)) {
+  if (strides_[0] == 0) strides_ = pool_size_;
+  STRATA_CHECK(padding_ == "valid" || padding_ == "same", type(), ": padding must be \"valid\" or \"same\", got \"",
+               padding_, "\"");
+}
+
+ops::Pool2dOptions Pooling2D::op_options() const {
+  ops::Pool2dOptions o(pool_size_[0], pool_size_[1]);
+  o.stride(strides_[0], strides_[1]).padding(padding_);
+  return o;
+}
+
+Shape Pooling2D::compute_output_shape(const std::vector<Shape>& in) const {
+  STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
+  const auto g = op_options().resolve({1, in[0][0], in[0][1], in[0][2]}, kind_);
+  return {in[0][0], g.out_h, g.out_w};
+}
+
+Variable Pooling2D::forward(const std::vector<Variable>& in, bool) {
+  return kind_ == kernels::PoolKind::max ? ops::max_pool2d(in[0], op_options()) : ops::avg_pool2d(in[0], op_options());
+}
+
+void Pooling2D::layer_config(nlohmann::json& c) const {
+  c["pool_size"] = pool_size_;
+  c["strides"] = strides_;
+  c["padding"] = padding_;
+}
+
+GlobalPooling2D::GlobalPooling2D(kernels::PoolKind kind, bool keepdims, std::string name)
+    : Layer(std::move(name)), kind_(kind), keepdims_(keepdims) {}
+
+Shape GlobalPooling2D::compute_output_shape(const std::vector<Shape>& in) const {
+  STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
+  return keepdims_ ? Shape{in[0][0], 1, 1} : Shape{in[0][0]};
+}
+
+Variable GlobalPooling2D::forward(const std::vector<Variable>& in, bool) {
+  return kind_ == kernels::PoolKind::max ? ops::global_max_pool2d(in[0], keepdims_)
+                                         : ops::global_avg_pool2d(in[0], keepdims_);
+}
+
+// ---------------------------------------------------------------- BatchNormalization
+BatchNormalization::BatchNormalization(BatchNormalizationOptions o) : Layer(o.name_), o_(std::move(o)) {
+  STRATA_CHECK(o_.momentum_ >= 0 && o_.momentum_ < 1, "BatchNormalization: momentum must be in [0, 1), got ", o_.momentum_);
+  STRATA_CHECK(o_.epsilon_ > 0, "BatchNormalization: epsilon must be positive, got ", o_.epsilon_);
+}
+
+void BatchNormalization::build(const std::vector<Shape>& in) {
+  STRATA_CHECK(!in[0].empty(), "BatchNormalization: input needs a channel axis");
+  const Shape c{in[0][0]};
+  gamma_ = &add_weight("gamma", c, initializer("ones"), o_.scale_);
+  beta_ = &add_weight("beta", c, initializer("zeros"), o_.center_);
+  moving_mean_ = &add_weight("moving_mean", c, initializer("zeros"), false);
+  moving_variance_ = &add_weight("moving_variance", c, initializer("ones"), false);
+}
+
+Variable BatchNormalization::forward(const std::vector<Variable>& in, bool training) {
+  // Keras' momentum m keeps m of the old statistics; ops::batch_norm takes the new share.
+  return ops::batch_norm(in[0], gamma_->variable, beta_->variable, moving_mean_->variable.mutable_value(),
+                         moving_variance_->variable.mutable_value(), training && trainable(), 1.0 - o_.momentum_,
+                         o_.epsilon_);
+}
+
+void BatchNormalization::layer_config(nlohmann::json& c) const {
+  c["momentum"] = o_.momentum_;
+  c["epsilon"] = o_.epsilon_;
+  c["center"] = o_.center_;
+  c["scale"] = o_.scale_;
+}
+
+}  // namespace strata::nn

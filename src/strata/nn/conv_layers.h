@@ -1,0 +1,138 @@
+// Convolution, pooling, padding and batch-normalization layers (NCHW: inputs are (C, H, W)).
+#pragma once
+
+#include <array>
+
+#include "strata/nn/core_layers.h"
+
+namespace strata::nn {
+
+using Size2 = std::array<std::int64_t, 2>;
+
+struct Conv2DOptions {
+  Conv2DOptions(std::int64_t filters, std::int64_t kernel) : filters_(filters), kernel_size_({kernel, kernel}) {}
+  Conv2DOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
+  STRATA_OPTION(Conv2DOptions, std::int64_t, filters, 0)
+  STRATA_OPTION(Conv2DOptions, Size2, kernel_size, (Size2{3, 3}))
+  STRATA_OPTION(Conv2DOptions, Size2, strides, (Size2{1, 1}))
+  STRATA_OPTION(Conv2DOptions, std::string, padding, "valid")  // "valid" or "same"
+  STRATA_OPTION(Conv2DOptions, Size2, dilation_rate, (Size2{1, 1}))
+  STRATA_OPTION(Conv2DOptions, std::int64_t, groups, 1)
+  STRATA_OPTION(Conv2DOptions, std::int64_t, depth_multiplier, 1)  // Depthwise/SeparableConv2D only
+  STRATA_OPTION(Conv2DOptions, std::string, activation, "")
+  STRATA_OPTION(Conv2DOptions, bool, use_bias, true)
+  STRATA_OPTION(Conv2DOptions, std::string, kernel_initializer, "glorot_uniform")
+  STRATA_OPTION(Conv2DOptions, std::string, bias_initializer, "zeros")
+  STRATA_OPTION(Conv2DOptions, Regularizer, kernel_regularizer, {})
+  STRATA_OPTION(Conv2DOptions, Regularizer, bias_regularizer, {})
+  STRATA_OPTION(Conv2DOptions, MaxNorm, kernel_constraint, {})
+  STRATA_OPTION(Conv2DOptions, std::string, name, "")
+  Conv2DOptions& stride(std::int64_t s) { return strides({s, s}); }
+
+  ops::Conv2dOptions op_options() const;
+  nlohmann::json config() const;
+  static Conv2DOptions from_config(const nlohmann::json& c);
+};
+
+// Conv2D, DepthwiseConv2D (groups = channels, `depth_multiplier` filters each) and
+// SeparableConv2D (depthwise then 1x1 pointwise), sharing options.
+class Conv2D : public Layer {
+ public:
+  enum class Kind { standard, depthwise, separable };
+  explicit Conv2D(Conv2DOptions options, Kind kind = Kind::standard);
+  std::string type() const override;
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  const Conv2DOptions& options() const { return o_; }
+
+ protected:
+  void build(const std::vector<Shape>& in) override;
+  Variable forward(const std::vector<Variable>& in, bool training) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  Conv2DOptions o_;
+  Kind kind_;
+  Weight* kernel_ = nullptr;     // depthwise kernel for the depthwise kinds
+  Weight* pointwise_ = nullptr;  // separable only
+  Weight* bias_ = nullptr;
+};
+
+class ZeroPadding2D final : public Layer {
+ public:
+  // ((top, bottom), (left, right))
+  explicit ZeroPadding2D(std::array<Size2, 2> padding, std::string name = "");
+  explicit ZeroPadding2D(std::int64_t p = 1, std::string name = "") : ZeroPadding2D({Size2{p, p}, Size2{p, p}}, std::move(name)) {}
+  std::string type() const override { return "ZeroPadding2D"; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+
+ protected:
+  Variable forward(const std::vector<Variable>& in, bool) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  std::array<Size2, 2> padding_;
+};
+
+// MaxPooling2D / AveragePooling2D: strides default to the pool size.
+class Pooling2D final : public Layer {
+ public:
+  Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides = {0, 0}, std::string padding = "valid",
+            std::string name = "");
+  std::string type() const override { return kind_ == kernels::PoolKind::max ? "MaxPooling2D" : "AveragePooling2D"; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+
+ protected:
+  Variable forward(const std::vector<Variable>& in, bool) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  ops::Pool2dOptions op_options() const;
+  kernels::PoolKind kind_;
+  Size2 pool_size_, strides_;
+  std::string padding_;
+};
+
+class GlobalPooling2D final : public Layer {
+ public:
+  GlobalPooling2D(kernels::PoolKind kind, bool keepdims = false, std::string name = "");
+  std::string type() const override {
+    return kind_ == kernels::PoolKind::max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
+  }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+
+ protected:
+  Variable forward(const std::vector<Variable>& in, bool) override;
+  void layer_config(nlohmann::json& c) const override { c["keepdims"] = keepdims_; }
+
+ private:
+  kernels::PoolKind kind_;
+  bool keepdims_;
+};
+
+struct BatchNormalizationOptions {
+  STRATA_OPTION(BatchNormalizationOptions, double, momentum, 0.99)  // Keras: moving = m*moving + (1-m)*batch
+  STRATA_OPTION(BatchNormalizationOptions, double, epsilon, 1e-3)
+  STRATA_OPTION(BatchNormalizationOptions, bool, center, true)
+  STRATA_OPTION(BatchNormalizationOptions, bool, scale, true)
+  STRATA_OPTION(BatchNormalizationOptions, std::string, name, "")
+};
+
+// Normalizes over axis 1 (channels of NCHW, features of [N, F]). Frozen (trainable = false)
+// it runs in inference mode even during fit, as Keras does, so fine-tuning keeps its statistics.
+class BatchNormalization final : public Layer {
+ public:
+  explicit BatchNormalization(BatchNormalizationOptions options = {});
+  std::string type() const override { return "BatchNormalization"; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
+
+ protected:
+  void build(const std::vector<Shape>& in) override;
+  Variable forward(const std::vector<Variable>& in, bool training) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  BatchNormalizationOptions o_;
+  Weight *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr, *moving_variance_ = nullptr;
+};
+
+}  // namespace strata::nn

@@ -1,0 +1,184 @@
+#include "strata/nn/core_layers.h"
+
+#include "strata/tensor/math.h"
+
+namespace strata::nn {
+
+namespace {
+// Shared check for layers whose inputs must all have one shape.
+void check_same_shapes(const std::vector<Shape>& in, const char* type) {
+  for (const auto& s : in)
+    STRATA_CHECK(s == in[0], type, ": inputs must have the same shape, got ", shape_str(in[0]), " and ", shape_str(s));
+}
+}  // namespace
+
+// ---------------------------------------------------------------- Input
+InputLayer::InputLayer(Shape shape, std::string name) : Layer(std::move(name)), shape_(std::move(shape)) {
+  for (auto d : shape_) STRATA_CHECK(d > 0, "Input: dimensions must be positive, got ", shape_str(shape_));
+}
+
+// ---------------------------------------------------------------- Dense
+Dense::Dense(DenseOptions o) : Layer(o.name_), o_(std::move(o)) {
+  STRATA_CHECK(o_.units_ > 0, "Dense: units must be positive, got ", o_.units_);
+  check_activation_name(o_.activation_);
+}
+
+Shape Dense::compute_output_shape(const std::vector<Shape>& in) const {
+  STRATA_CHECK(!in[0].empty(), "Dense '", name(), "': input needs at least one feature axis");
+  Shape out = in[0];
+  out.back() = o_.units_;
+  return out;
+}
+
+void Dense::build(const std::vector<Shape>& in) {
+  STRATA_CHECK(!in[0].empty(), "Dense '", name(), "': input needs at least one feature axis");
+  kernel_ = &add_weight("kernel", {in[0].back(), o_.units_}, initializer(o_.kernel_initializer_), true,
+                        o_.kernel_regularizer_, o_.kernel_constraint_, {0});
+  if (o_.use_bias_) bias_ = &add_weight("bias", {o_.units_}, initializer(o_.bias_initializer_), true, o_.bias_regularizer_);
+}
+
+Variable Dense::forward(const std::vector<Variable>& in, bool) {
+  const Variable& x = in[0];
+  const Variable flat = x.dim() == 2 ? x : ops::reshape(x, {-1, x.size(-1)});
+  Variable y = ops::linear(flat, kernel_->variable, bias_ ? bias_->variable : Variable());
+  if (x.dim() != 2) {
+    Shape out = x.shape();
+    out.back() = o_.units_;
+    y = ops::reshape(y, out);
+  }
+  return apply_activation(o_.activation_, y);
+}
+
+void Dense::layer_config(nlohmann::json& c) const {
+  c["units"] = o_.units_;
+  c["activation"] = o_.activation_;
+  c["use_bias"] = o_.use_bias_;
+  c["kernel_initializer"] = o_.kernel_initializer_;
+  c["bias_initializer"] = o_.bias_initializer_;
+  c["kernel_regularizer"] = o_.kernel_regularizer_.config();
+  c["bias_regularizer"] = o_.bias_regularizer_.config();
+  c["kernel_constraint"] = o_.kernel_constraint_.active() ? nlohmann::json{{"max_value", o_.kernel_constraint_.max_value}}
+                                                          : nlohmann::json();
+}
+
+// ---------------------------------------------------------------- Flatten, Reshape, Dropout
+Variable Flatten::forward(const std::vector<Variable>& in, bool) { return ops::flatten(in[0], 1); }
+
+Reshape::Reshape(Shape target, std::string name) : Layer(std::move(name)), target_(std::move(target)) {}
+
+Shape Reshape::compute_output_shape(const std::vector<Shape>& in) const {
+  Shape with_batch = {1};
+  with_batch.insert(with_batch.end(), in[0].begin(), in[0].end());
+  Shape target = {1};
+  target.insert(target.end(), target_.begin(), target_.end());
+  const Shape out = Tensor::zeros(with_batch).reshape(target).shape();  // validates and infers -1
+  return Shape(out.begin() + 1, out.end());
+}
+
+Variable Reshape::forward(const std::vector<Variable>& in, bool) {
+  Shape target = {in[0].size(0)};
+  target.insert(target.end(), target_.begin(), target_.end());
+  return ops::reshape(in[0], target);
+}
+
+Dropout::Dropout(double rate, std::string name) : Layer(std::move(name)), rate_(rate) {
+  STRATA_CHECK(rate >= 0 && rate < 1, "Dropout: rate must be in [0, 1), got ", rate);
+}
+
+Variable Dropout::forward(const std::vector<Variable>& in, bool training) { return ops::dropout(in[0], rate_, training); }
+
+// ---------------------------------------------------------------- activation layers
+Activation::Activation(std::string activation, std::string name)
+    : Layer(std::move(name)), activation_(std::move(activation)) {
+  check_activation_name(activation_);
+}
+
+ReLU::ReLU(double max_value, double negative_slope, std::string name)
+    : Layer(std::move(name)), max_value_(max_value), negative_slope_(negative_slope) {
+  STRATA_CHECK(max_value >= 0 && negative_slope >= 0, "ReLU: max_value and negative_slope must be >= 0");
+}
+
+Variable ReLU::forward(const std::vector<Variable>& in, bool) {
+  if (max_value_ == 6.0 && negative_slope_ == 0.0) return ops::relu6(in[0]);
+  Variable y = negative_slope_ > 0 ? ops::leaky_relu(in[0], negative_slope_) : ops::relu(in[0]);
+  if (max_value_ > 0) y = ops::sub(y, ops::relu(ops::add_scalar(y, -max_value_)));  // min(y, max_value)
+  return y;
+}
+
+void ReLU::layer_config(nlohmann::json& c) const {
+  c["max_value"] = max_value_ > 0 ? nlohmann::json(max_value_) : nlohmann::json();
+  c["negative_slope"] = negative_slope_;
+}
+
+LeakyReLU::LeakyReLU(double slope, std::string name) : Layer(std::move(name)), slope_(slope) {}
+ELU::ELU(double alpha, std::string name) : Layer(std::move(name)), alpha_(alpha) {}
+Softmax::Softmax(std::int64_t axis, std::string name) : Layer(std::move(name)), axis_(axis) {}
+
+PReLU::PReLU(std::vector<std::int64_t> shared_axes, std::string alpha_initializer, std::string name)
+    : Layer(std::move(name)), shared_axes_(std::move(shared_axes)), alpha_initializer_(std::move(alpha_initializer)) {}
+
+void PReLU::build(const std::vector<Shape>& in) {
+  Shape shape = in[0];
+  for (auto a : shared_axes_) {
+    STRATA_CHECK(a >= 1 && a <= static_cast<std::int64_t>(shape.size()), "PReLU: shared axis ", a,
+                 " is outside 1..", shape.size(), " for input shape ", shape_str(in[0]));
+    shape[a - 1] = 1;
+  }
+  alpha_ = &add_weight("alpha", shape, initializer(alpha_initializer_));
+}
+
+Variable PReLU::forward(const std::vector<Variable>& in, bool) {
+  // alpha lacks the batch axis, so it broadcasts against x [N, ...] from the right.
+  return ops::sub(ops::relu(in[0]), ops::mul(alpha_->variable, ops::relu(ops::neg(in[0]))));
+}
+
+void PReLU::layer_config(nlohmann::json& c) const {
+  c["shared_axes"] = shared_axes_;
+  c["alpha_initializer"] = alpha_initializer_;
+}
+
+// ---------------------------------------------------------------- merges
+Shape Add::compute_output_shape(const std::vector<Shape>& in) const {
+  check_same_shapes(in, "Add");
+  return in[0];
+}
+
+Variable Add::forward(const std::vector<Variable>& in, bool) {
+  Variable y = in[0];
+  for (std::size_t i = 1; i < in.size(); ++i) y = ops::add(y, in[i]);
+  return y;
+}
+
+Shape Multiply::compute_output_shape(const std::vector<Shape>& in) const {
+  check_same_shapes(in, "Multiply");
+  return in[0];
+}
+
+Variable Multiply::forward(const std::vector<Variable>& in, bool) {
+  Variable y = in[0];
+  for (std::size_t i = 1; i < in.size(); ++i) y = ops::mul(y, in[i]);
+  return y;
+}
+
+Concatenate::Concatenate(std::int64_t axis, std::string name) : Layer(std::move(name)), axis_(axis) {
+  STRATA_CHECK(axis != 0, "Concatenate: cannot concatenate along the batch axis");
+}
+
+Shape Concatenate::compute_output_shape(const std::vector<Shape>& in) const {
+  const auto rank = static_cast<std::int64_t>(in[0].size()) + 1;
+  const std::int64_t axis = normalize_axis(axis_, rank, "Concatenate") - 1;  // without the batch axis
+  STRATA_CHECK(axis >= 0, "Concatenate: cannot concatenate along the batch axis");
+  Shape out = in[0];
+  out[axis] = 0;
+  for (const auto& s : in) {
+    STRATA_CHECK(s.size() == in[0].size(), "Concatenate: inputs have different ranks: ", shape_str(in[0]), " and ",
+                 shape_str(s));
+    for (std::size_t i = 0; i < s.size(); ++i)
+      STRATA_CHECK(static_cast<std::int64_t>(i) == axis || s[i] == in[0][i], "Concatenate: shapes ", shape_str(in[0]),
+                   " and ", shape_str(s), " differ outside the concatenation axis");
+    out[axis] += s[axis];
+  }
+  return out;
+}
+
+}  // namespace strata::nn

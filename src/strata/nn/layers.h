@@ -1,0 +1,93 @@
+// The layers a user builds networks from, as Keras names them:
+//
+//   auto inputs = nn::Input({1, 28, 28});
+//   auto x = layers::Conv2D(32, 3, "relu")(inputs);
+//   x = layers::MaxPooling2D(2)(x);
+//   x = layers::Dense(10)(layers::Flatten()(x));
+//   Model model(inputs, x);
+//
+// Each function returns a Handle: call it on a SymbolicTensor (functional API) or a
+// Variable (eager), pass it to Sequential, or reach the layer through ->.
+#pragma once
+
+#include "strata/nn/conv_layers.h"
+#include "strata/nn/core_layers.h"
+#include "strata/nn/graph.h"
+
+namespace strata::layers {
+
+template <class T>
+class Handle {
+ public:
+  explicit Handle(std::shared_ptr<T> layer) : layer_(std::move(layer)) {}
+  T* operator->() const { return layer_.get(); }
+  T& operator*() const { return *layer_; }
+  const std::shared_ptr<T>& ptr() const { return layer_; }
+  operator nn::LayerPtr() const { return layer_; }  // NOLINT: handles stand for their layer
+  nn::SymbolicTensor operator()(const nn::SymbolicTensor& x) const { return (*layer_)(x); }
+  nn::SymbolicTensor operator()(const std::vector<nn::SymbolicTensor>& xs) const { return (*layer_)(xs); }
+  Variable operator()(const Variable& x, bool training = false) const { return (*layer_)(x, training); }
+
+ private:
+  std::shared_ptr<T> layer_;
+};
+
+template <class T, class... Args>
+Handle<T> make(Args&&... args) {
+  return Handle<T>(std::make_shared<T>(std::forward<Args>(args)...));
+}
+
+inline Handle<nn::Dense> Dense(nn::DenseOptions o) { return make<nn::Dense>(std::move(o)); }
+inline Handle<nn::Dense> Dense(std::int64_t units, const std::string& activation = "") {
+  return Dense(nn::DenseOptions(units).activation(activation));
+}
+inline Handle<nn::Conv2D> Conv2D(nn::Conv2DOptions o) { return make<nn::Conv2D>(std::move(o)); }
+inline Handle<nn::Conv2D> Conv2D(std::int64_t filters, std::int64_t kernel, const std::string& activation = "",
+                                 const std::string& padding = "valid") {
+  return Conv2D(nn::Conv2DOptions(filters, kernel).activation(activation).padding(padding));
+}
+inline Handle<nn::Conv2D> DepthwiseConv2D(nn::Conv2DOptions o) {
+  return make<nn::Conv2D>(std::move(o), nn::Conv2D::Kind::depthwise);
+}
+inline Handle<nn::Conv2D> DepthwiseConv2D(std::int64_t kernel, const std::string& padding = "valid") {
+  return DepthwiseConv2D(nn::Conv2DOptions(0, kernel).padding(padding));
+}
+inline Handle<nn::Conv2D> SeparableConv2D(nn::Conv2DOptions o) {
+  return make<nn::Conv2D>(std::move(o), nn::Conv2D::Kind::separable);
+}
+inline Handle<nn::Conv2D> SeparableConv2D(std::int64_t filters, std::int64_t kernel, const std::string& padding = "valid") {
+  return SeparableConv2D(nn::Conv2DOptions(filters, kernel).padding(padding));
+}
+inline Handle<nn::Pooling2D> MaxPooling2D(std::int64_t pool = 2, std::int64_t stride = 0, const std::string& padding = "valid") {
+  return make<nn::Pooling2D>(kernels::PoolKind::max, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
+}
+inline Handle<nn::Pooling2D> AveragePooling2D(std::int64_t pool = 2, std::int64_t stride = 0,
+                                              const std::string& padding = "valid") {
+  return make<nn::Pooling2D>(kernels::PoolKind::avg, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
+}
+inline Handle<nn::GlobalPooling2D> GlobalAveragePooling2D(bool keepdims = false) {
+  return make<nn::GlobalPooling2D>(kernels::PoolKind::avg, keepdims);
+}
+inline Handle<nn::GlobalPooling2D> GlobalMaxPooling2D(bool keepdims = false) {
+  return make<nn::GlobalPooling2D>(kernels::PoolKind::max, keepdims);
+}
+inline Handle<nn::ZeroPadding2D> ZeroPadding2D(std::int64_t p = 1) { return make<nn::ZeroPadding2D>(p); }
+inline Handle<nn::BatchNormalization> BatchNormalization(nn::BatchNormalizationOptions o = {}) {
+  return make<nn::BatchNormalization>(std::move(o));
+}
+inline Handle<nn::Flatten> Flatten() { return make<nn::Flatten>(); }
+inline Handle<nn::Reshape> Reshape(Shape target) { return make<nn::Reshape>(std::move(target)); }
+inline Handle<nn::Dropout> Dropout(double rate) { return make<nn::Dropout>(rate); }
+inline Handle<nn::Activation> Activation(const std::string& name) { return make<nn::Activation>(name); }
+inline Handle<nn::ReLU> ReLU(double max_value = 0.0, double negative_slope = 0.0) {
+  return make<nn::ReLU>(max_value, negative_slope);
+}
+inline Handle<nn::LeakyReLU> LeakyReLU(double negative_slope = 0.3) { return make<nn::LeakyReLU>(negative_slope); }
+inline Handle<nn::ELU> ELU(double alpha = 1.0) { return make<nn::ELU>(alpha); }
+inline Handle<nn::PReLU> PReLU(std::vector<std::int64_t> shared_axes = {}) { return make<nn::PReLU>(std::move(shared_axes)); }
+inline Handle<nn::Softmax> Softmax(std::int64_t axis = -1) { return make<nn::Softmax>(axis); }
+inline Handle<nn::Add> Add() { return make<nn::Add>(); }
+inline Handle<nn::Multiply> Multiply() { return make<nn::Multiply>(); }
+inline Handle<nn::Concatenate> Concatenate(std::int64_t axis = 1) { return make<nn::Concatenate>(axis); }
+
+}  // namespace strata::layers

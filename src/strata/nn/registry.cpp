@@ -1,0 +1,126 @@
+// layer_from_config: rebuilds any built-in layer from its config() (models register
+// themselves in models/, which depends on this folder, not the other way round).
+#include <functional>
+#include <map>
+
+#include "strata/nn/conv_layers.h"
+#include "strata/nn/registry.h"
+
+namespace strata::nn {
+namespace {
+
+using Json = nlohmann::json;
+using Factory = std::function<LayerPtr(const Json&)>;
+
+std::string name_of(const Json& c) { return c.value("name", std::string()); }
+
+std::map<std::string, Factory>& factories() {
+  static std::map<std::string, Factory> table = {
+      {"InputLayer", [](const Json& c) { return std::make_shared<InputLayer>(c.at("shape").get<Shape>(), name_of(c)); }},
+      {"Dense",
+       [](const Json& c) {
+         DenseOptions o(c.at("units").get<std::int64_t>());
+         o.activation(c.value("activation", std::string()))
+             .use_bias(c.value("use_bias", true))
+             .kernel_initializer(c.value("kernel_initializer", std::string("glorot_uniform")))
+             .bias_initializer(c.value("bias_initializer", std::string("zeros")))
+             .kernel_regularizer(Regularizer::from_config(c.value("kernel_regularizer", Json())))
+             .bias_regularizer(Regularizer::from_config(c.value("bias_regularizer", Json())))
+             .name(name_of(c));
+         const Json constraint = c.value("kernel_constraint", Json());
+         if (!constraint.is_null()) o.kernel_constraint(MaxNorm{constraint.at("max_value").get<double>()});
+         return std::make_shared<Dense>(o);
+       }},
+      {"Conv2D", [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c)); }},
+      {"DepthwiseConv2D",
+       [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c), Conv2D::Kind::depthwise); }},
+      {"SeparableConv2D",
+       [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c), Conv2D::Kind::separable); }},
+      {"MaxPooling2D",
+       [](const Json& c) {
+         return std::make_shared<Pooling2D>(kernels::PoolKind::max, c.at("pool_size").get<Size2>(),
+                                            c.value("strides", Size2{0, 0}), c.value("padding", std::string("valid")),
+                                            name_of(c));
+       }},
+      {"AveragePooling2D",
+       [](const Json& c) {
+         return std::make_shared<Pooling2D>(kernels::PoolKind::avg, c.at("pool_size").get<Size2>(),
+                                            c.value("strides", Size2{0, 0}), c.value("padding", std::string("valid")),
+                                            name_of(c));
+       }},
+      {"GlobalAveragePooling2D",
+       [](const Json& c) {
+         return std::make_shared<GlobalPooling2D>(kernels::PoolKind::avg, c.value("keepdims", false), name_of(c));
+       }},
+      {"GlobalMaxPooling2D",
+       [](const Json& c) {
+         return std::make_shared<GlobalPooling2D>(kernels::PoolKind::max, c.value("keepdims", false), name_of(c));
+       }},
+      {"ZeroPadding2D",
+       [](const Json& c) {
+         return std::make_shared<ZeroPadding2D>(c.at("padding").get<std::array<Size2, 2>>(), name_of(c));
+       }},
+      {"BatchNormalization",
+       [](const Json& c) {
+         BatchNormalizationOptions o;
+         o.momentum(c.value("momentum", 0.99))
+             .epsilon(c.value("epsilon", 1e-3))
+             .center(c.value("center", true))
+             .scale(c.value("scale", true))
+             .name(name_of(c));
+         return std::make_shared<BatchNormalization>(o);
+       }},
+      {"Flatten", [](const Json& c) { return std::make_shared<Flatten>(name_of(c)); }},
+      {"Reshape", [](const Json& c) { return std::make_shared<Reshape>(c.at("target_shape").get<Shape>(), name_of(c)); }},
+      {"Dropout", [](const Json& c) { return std::make_shared<Dropout>(c.at("rate").get<double>(), name_of(c)); }},
+      {"Activation",
+       [](const Json& c) { return std::make_shared<Activation>(c.at("activation").get<std::string>(), name_of(c)); }},
+      {"ReLU",
+       [](const Json& c) {
+         const Json max_value = c.value("max_value", Json());
+         return std::make_shared<ReLU>(max_value.is_null() ? 0.0 : max_value.get<double>(),
+                                       c.value("negative_slope", 0.0), name_of(c));
+       }},
+      {"LeakyReLU", [](const Json& c) { return std::make_shared<LeakyReLU>(c.value("negative_slope", 0.3), name_of(c)); }},
+      {"ELU", [](const Json& c) { return std::make_shared<ELU>(c.value("alpha", 1.0), name_of(c)); }},
+      {"PReLU",
+       [](const Json& c) {
+         return std::make_shared<PReLU>(c.value("shared_axes", std::vector<std::int64_t>{}),
+                                        c.value("alpha_initializer", std::string("zeros")), name_of(c));
+       }},
+      {"Softmax", [](const Json& c) { return std::make_shared<Softmax>(c.value("axis", std::int64_t{-1}), name_of(c)); }},
+      {"Add", [](const Json& c) { return std::make_shared<Add>(name_of(c)); }},
+      {"Multiply", [](const Json& c) { return std::make_shared<Multiply>(name_of(c)); }},
+      {"Concatenate",
+       [](const Json& c) { return std::make_shared<Concatenate>(c.value("axis", std::int64_t{1}), name_of(c)); }},
+  };
+  return table;
+}
+
+}  // namespace
+
+void register_layer(const std::string& class_name, std::function<LayerPtr(const nlohmann::json&)> factory) {
+  factories()[class_name] = std::move(factory);
+}
+
+LayerPtr layer_from_config(const nlohmann::json& config) {
+  STRATA_CHECK(config.is_object() && config.contains("class_name"),
+               "layer_from_config: expected {\"class_name\": ..., \"config\": {...}} but got ", config.dump().substr(0, 200));
+  const std::string type = config["class_name"];
+  auto it = factories().find(type);
+  if (it == factories().end()) {
+    std::string known;
+    for (const auto& [k, v] : factories()) known += (known.empty() ? "" : ", ") + k;
+    throw Error(detail::concat("layer_from_config: unknown layer class \"", type, "\"; known: ", known));
+  }
+  const auto& c = config.contains("config") ? config["config"] : nlohmann::json::object();
+  try {
+    LayerPtr layer = it->second(c);
+    if (c.contains("trainable") && !c["trainable"].get<bool>()) layer->set_trainable(false);
+    return layer;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat("layer_from_config: bad config for ", type, ": ", e.what()));
+  }
+}
+
+}  // namespace strata::nn
