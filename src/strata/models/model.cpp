@@ -1,0 +1,333 @@
+#include "strata/models/model.h"
+
+#include <cstdio>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "strata/nn/core_layers.h"
+#include "strata/nn/registry.h"
+#include "strata/ops/ops.h"
+
+namespace strata::models {
+
+// ---------------------------------------------------------------- functional Model
+Model::Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& output, std::string name)
+    : Layer(std::move(name)) {
+  STRATA_CHECK(!inputs.empty() && output.defined(), "Model: needs inputs and an output");
+  for (const auto& in : inputs) {
+    STRATA_CHECK(in.node()->inputs.empty() && dynamic_cast<nn::InputLayer*>(in.node()->layer.get()),
+                 "Model: inputs must come from Input()");
+    inputs_.push_back(in.node());
+  }
+  output_ = output.node();
+  // Iterative post-order DFS from the output: every node after the nodes it reads.
+  std::unordered_set<nn::GraphNode*> visited;
+  std::vector<std::pair<nn::GraphNode*, std::size_t>> stack{{output_.get(), 0}};
+  std::unordered_map<nn::GraphNode*, std::shared_ptr<nn::GraphNode>> owner{{output_.get(), output_}};
+  visited.insert(output_.get());
+  while (!stack.empty()) {
+    auto& [node, next] = stack.back();
+    if (next < node->inputs.size()) {
+      const auto& child = node->inputs[next++];
+      owner[child.get()] = child;
+      if (visited.insert(child.get()).second) stack.push_back({child.get(), 0});
+    } else {
+      order_.push_back(owner[node]);
+      stack.pop_back();
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& node : order_) {
+    if (node->inputs.empty()) {
+      bool is_input = false;
+      for (const auto& in : inputs_) is_input = is_input || in == node;
+      STRATA_CHECK(is_input, "Model: the graph needs input '", node->layer->name(),
+                   "', which is not among the model's inputs (graph disconnected)");
+    }
+  }
+  for (const auto& layer : layers())
+    STRATA_CHECK(names.insert(layer->name()).second, "Model: two layers are named '", layer->name(),
+                 "'; layer names must be unique within a model");
+  build_if_needed([&] {
+    std::vector<Shape> shapes;
+    for (const auto& in : inputs_) shapes.push_back(in->shape);
+    return shapes;
+  }());
+}
+
+Shape Model::compute_output_shape(const std::vector<Shape>&) const { return output_->shape; }
+
+std::vector<LayerPtr> Model::layers() const {
+  std::vector<LayerPtr> out;
+  std::unordered_set<nn::Layer*> seen;
+  for (const auto& node : order_)
+    if (seen.insert(node->layer.get()).second) out.push_back(node->layer);
+  return out;
+}
+
+LayerPtr Model::get_layer(const std::string& name) const {
+  std::string known;
+  for (const auto& layer : layers()) {
+    if (layer->name() == name) return layer;
+    known += (known.empty() ? "" : ", ") + layer->name();
+  }
+  throw Error(detail::concat("get_layer: model '", this->name(), "' has no layer named '", name, "'; its layers: ", known));
+}
+
+void Model::set_trainable(bool trainable) {
+  Layer::set_trainable(trainable);
+  for (const auto& layer : layers()) layer->set_trainable(trainable);
+}
+
+std::vector<nn::Weight*> Model::weights() {
+  std::vector<nn::Weight*> out;
+  for (const auto& nw : named_weights()) out.push_back(nw.weight);
+  return out;
+}
+
+void Model::collect_named(const std::string& prefix, std::vector<NamedWeight>& out) {
+  for (const auto& layer : layers()) {
+    if (auto* inner = dynamic_cast<Model*>(layer.get())) {
+      inner->collect_named(prefix + inner->name() + "/", out);
+    } else {
+      for (auto* w : layer->weights()) out.push_back({prefix + layer->name() + "/" + w->name, w});
+    }
+  }
+}
+
+std::vector<NamedWeight> Model::named_weights() {
+  std::vector<NamedWeight> out;
+  collect_named("", out);
+  return out;
+}
+
+Variable Model::regularization_loss() {
+  Variable total;
+  for (const auto& layer : layers()) {
+    Variable r = layer->regularization_loss();
+    if (r.defined()) total = total.defined() ? ops::add(total, r) : r;
+  }
+  return total;
+}
+
+void Model::apply_constraints() {
+  for (const auto& layer : layers()) layer->apply_constraints();
+}
+
+Variable Model::forward(const std::vector<Variable>& inputs, bool training) {
+  std::unordered_map<nn::GraphNode*, Variable> values;
+  for (std::size_t i = 0; i < inputs_.size(); ++i) values[inputs_[i].get()] = inputs[i];
+  for (const auto& node : order_) {
+    if (node->inputs.empty()) continue;
+    std::vector<Variable> args;
+    for (const auto& in : node->inputs) args.push_back(values.at(in.get()));
+    values[node.get()] = node->layer->call(args, training);
+  }
+  return values.at(output_.get());
+}
+
+Shape Model::input_shape() const {
+  STRATA_CHECK(built(), "model '", name(), "' is not built yet: call it once or give Sequential an input shape");
+  return layers().front()->compute_output_shape({});  // the InputLayer's shape
+}
+
+Shape Model::output_shape() const { return compute_output_shape({input_shape()}); }
+
+void Model::layer_config(nlohmann::json& c) const {
+  nlohmann::json layers_json = nlohmann::json::array();
+  std::unordered_map<nn::GraphNode*, std::string> node_names;
+  std::unordered_set<nn::Layer*> seen;
+  for (const auto& node : order_) {
+    STRATA_CHECK(seen.insert(node->layer.get()).second, "Model config: layer '", node->layer->name(),
+                 "' is called more than once; shared layers cannot be serialized yet");
+    node_names[node.get()] = node->layer->name();
+    nlohmann::json inbound = nlohmann::json::array();
+    for (const auto& in : node->inputs) inbound.push_back(node_names.at(in.get()));
+    nlohmann::json entry = node->layer->config();
+    entry["inbound_nodes"] = inbound;
+    layers_json.push_back(entry);
+  }
+  c["layers"] = layers_json;
+  nlohmann::json input_names = nlohmann::json::array();
+  for (const auto& in : inputs_) input_names.push_back(in->layer->name());
+  c["input_layers"] = input_names;
+  c["output_layer"] = output_->layer->name();
+}
+
+// ---------------------------------------------------------------- summary
+namespace {
+std::string batch_shape_str(const Shape& s) {
+  std::string out = "(None";
+  for (auto d : s) out += ", " + std::to_string(d);
+  return out + ")";
+}
+std::string with_commas(std::int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+}  // namespace
+
+std::string Model::summary() {
+  ensure_built();
+  STRATA_CHECK(built(), "summary: model '", name(), "' is not built yet; give Sequential an input shape or call it once");
+  std::string out = "Model: \"" + name() + "\"\n";
+  const std::string rule(79, '_'), double_rule(79, '=');
+  char line[256];
+  out += rule + "\n";
+  std::snprintf(line, sizeof line, " %-36s %-28s %12s\n", "Layer (type)", "Output Shape", "Param #");
+  out += line + double_rule + "\n";
+  Shape shape = input_shape();
+  bool first = true;
+  for (const auto& layer : layers()) {
+    if (dynamic_cast<nn::InputLayer*>(layer.get()) && type() == "Sequential") continue;
+    // Output shape: Sequential chains; functional layers report their node's shape.
+    if (!dynamic_cast<nn::InputLayer*>(layer.get())) {
+      bool found = false;
+      for (const auto& node : order_)
+        if (node->layer == layer) {
+          shape = node->shape;
+          found = true;
+          break;
+        }
+      if (!found) shape = layer->compute_output_shape({shape});
+    }
+    if (!first) out += "\n";
+    first = false;
+    const std::string label = layer->name() + " (" + layer->type() + ")";
+    std::snprintf(line, sizeof line, " %-36s %-28s %12s\n", label.c_str(), batch_shape_str(shape).c_str(),
+                  with_commas(layer->count_params()).c_str());
+    out += line;
+  }
+  const std::int64_t total = count_params(), trainable = count_trainable_params();
+  out += double_rule + "\n";
+  out += "Total params: " + with_commas(total) + "\n";
+  out += "Trainable params: " + with_commas(trainable) + "\n";
+  out += "Non-trainable params: " + with_commas(total - trainable) + "\n";
+  out += rule + "\n";
+  return out;
+}
+
+// ---------------------------------------------------------------- Sequential
+Sequential::Sequential(std::vector<LayerPtr> layers, std::string name) {
+  set_name(std::move(name));
+  for (auto& l : layers) add(std::move(l));
+}
+
+Sequential::Sequential(const Shape& input_shape, std::vector<LayerPtr> layers, std::string name)
+    : Sequential(std::move(layers), std::move(name)) {
+  build_if_needed({input_shape});
+}
+
+Sequential& Sequential::add(LayerPtr layer) {
+  STRATA_CHECK(layer != nullptr, "Sequential.add: layer is null");
+  if (auto* input = dynamic_cast<nn::InputLayer*>(layer.get())) {
+    STRATA_CHECK(layers_.empty(), "Sequential.add: an InputLayer can only come first");
+    input_shape_ = input->shape();
+  }
+  STRATA_CHECK(!built(), "Sequential.add: model '", name(), "' is already built; add layers before its first use");
+  layers_.push_back(std::move(layer));
+  return *this;
+}
+
+LayerPtr Sequential::pop() {
+  STRATA_CHECK(!layers_.empty(), "Sequential.pop: the model has no layers");
+  LayerPtr last = layers_.back();
+  layers_.pop_back();
+  return last;
+}
+
+void Sequential::ensure_built() {
+  if (!built() && !input_shape_.empty()) build_if_needed({input_shape_});
+}
+
+Shape Sequential::compute_output_shape(const std::vector<Shape>& in) const {
+  Shape shape = in.at(0);
+  for (const auto& layer : layers_) shape = layer->compute_output_shape({shape});
+  return shape;
+}
+
+void Sequential::build(const std::vector<Shape>& in) {
+  STRATA_CHECK(!layers_.empty(), "Sequential '", name(), "': has no layers");
+  input_shape_ = in.at(0);
+  if (!dynamic_cast<nn::InputLayer*>(layers_.front().get()))
+    layers_.insert(layers_.begin(), std::make_shared<nn::InputLayer>(input_shape_));
+  Shape shape = input_shape_;
+  for (const auto& layer : layers_) {
+    layer->build_if_needed({shape});
+    shape = layer->compute_output_shape({shape});
+  }
+  std::set<std::string> names;
+  for (const auto& layer : layers_)
+    STRATA_CHECK(names.insert(layer->name()).second, "Sequential: two layers are named '", layer->name(), "'");
+}
+
+Variable Sequential::forward(const std::vector<Variable>& inputs, bool training) {
+  Variable x = inputs[0];
+  for (const auto& layer : layers_) x = layer->call({x}, training);
+  return x;
+}
+
+void Sequential::layer_config(nlohmann::json& c) const {
+  nlohmann::json layers_json = nlohmann::json::array();
+  for (const auto& layer : layers_) layers_json.push_back(layer->config());
+  c["layers"] = layers_json;
+}
+
+// ---------------------------------------------------------------- from config
+std::shared_ptr<Model> model_from_config(const nlohmann::json& config) {
+  STRATA_CHECK(config.is_object() && config.contains("class_name") && config.contains("config"),
+               "model_from_config: expected {\"class_name\": ..., \"config\": {...}}");
+  const std::string type = config["class_name"];
+  const auto& c = config["config"];
+  try {
+    std::shared_ptr<Model> model;
+    if (type == "Sequential") {
+      std::vector<LayerPtr> layers;
+      for (const auto& lc : c.at("layers"))
+        layers.push_back(lc.value("class_name", "") == "Sequential" || lc.value("class_name", "") == "Functional"
+                             ? model_from_config(lc)
+                             : nn::layer_from_config(lc));
+      auto seq = std::make_shared<Sequential>(std::move(layers), c.value("name", std::string()));
+      seq->ensure_built();
+      model = seq;
+    } else if (type == "Functional") {
+      std::map<std::string, SymbolicTensor> tensors;
+      for (const auto& lc : c.at("layers")) {
+        const std::string name = lc.at("config").at("name");
+        if (lc.at("class_name") == "InputLayer") {
+          tensors[name] = nn::Input(lc.at("config").at("shape").get<Shape>(), name);
+          continue;
+        }
+        LayerPtr layer = lc.at("class_name") == "Sequential" || lc.at("class_name") == "Functional"
+                             ? model_from_config(lc)
+                             : nn::layer_from_config(lc);
+        std::vector<SymbolicTensor> args;
+        for (const auto& in : lc.at("inbound_nodes")) {
+          auto it = tensors.find(in.get<std::string>());
+          STRATA_CHECK(it != tensors.end(), "model_from_config: layer '", name, "' reads '", in.get<std::string>(),
+                       "', which comes later or does not exist");
+          args.push_back(it->second);
+        }
+        tensors[name] = (*layer)(args);
+      }
+      std::vector<SymbolicTensor> inputs;
+      for (const auto& in : c.at("input_layers")) inputs.push_back(tensors.at(in.get<std::string>()));
+      model = std::make_shared<Model>(inputs, tensors.at(c.at("output_layer").get<std::string>()),
+                                      c.value("name", std::string()));
+    } else {
+      throw Error(detail::concat("model_from_config: expected class Sequential or Functional but got \"", type, "\""));
+    }
+    if (!c.value("trainable", true)) model->set_trainable(false);
+    return model;
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat("model_from_config: bad ", type, " config: ", e.what()));
+  }
+}
+
+}  // namespace strata::models

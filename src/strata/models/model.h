@@ -1,0 +1,96 @@
+// Models: the functional Model (a graph of layers from Input to outputs) and Sequential (a
+// stack). A Model is itself a Layer, so models nest. Training (compile / fit / evaluate /
+// predict) is in train/ and takes any Model.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/nn/graph.h"
+#include "strata/nn/layer.h"
+
+namespace strata::models {
+
+using nn::LayerPtr;
+using nn::SymbolicTensor;
+
+struct NamedWeight {
+  std::string name;  // "<layer>/<weight>", nested models add "<model>/" in front
+  nn::Weight* weight;
+};
+
+class Model : public nn::Layer {
+ public:
+  // Functional: the graph from `inputs` to `outputs` recorded by calling layers on them.
+  Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& output, std::string name = "");
+  Model(const SymbolicTensor& input, const SymbolicTensor& output, std::string name = "")
+      : Model(std::vector<SymbolicTensor>{input}, output, std::move(name)) {}
+
+  std::string type() const override { return "Functional"; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+
+  // Layers in execution order (input layers first), each once.
+  virtual std::vector<LayerPtr> layers() const;
+  // Throws listing the model's layer names when there is no such layer.
+  LayerPtr get_layer(const std::string& name) const;
+  void set_trainable(bool trainable) override;
+
+  std::vector<nn::Weight*> weights() override;
+  // Every weight with a path unique within this model (the key of saved weights).
+  std::vector<NamedWeight> named_weights();
+  Variable regularization_loss() override;
+  void apply_constraints() override;
+
+  // Keras' summary table: layer (type), output shape, parameters; totals.
+  std::string summary();
+  // Input shape without the batch axis (the first input's).
+  Shape input_shape() const;
+  Shape output_shape() const;
+
+  // Builds the model if it knows its input shape (Sequential given an InputLayer or shape).
+  virtual void ensure_built() {}
+
+  // Runs the model on a batch; `training` switches dropout and batch statistics.
+  Variable forward_batch(const Variable& x, bool training) { return call({x}, training); }
+
+ protected:
+  Model() = default;  // for Sequential
+  Variable forward(const std::vector<Variable>& inputs, bool training) override;
+  void layer_config(nlohmann::json& c) const override;
+  std::size_t arity() const override { return inputs_.empty() ? 1 : inputs_.size(); }
+  void collect_named(const std::string& prefix, std::vector<NamedWeight>& out);
+
+ private:
+  std::vector<std::shared_ptr<nn::GraphNode>> inputs_;
+  std::shared_ptr<nn::GraphNode> output_;
+  std::vector<std::shared_ptr<nn::GraphNode>> order_;  // topological
+};
+
+class Sequential final : public Model {
+ public:
+  explicit Sequential(std::vector<LayerPtr> layers = {}, std::string name = "");
+  // With the input shape (no batch axis), the model builds at once, so summary() works.
+  Sequential(const Shape& input_shape, std::vector<LayerPtr> layers, std::string name = "");
+
+  std::string type() const override { return "Sequential"; }
+  Sequential& add(LayerPtr layer);
+  LayerPtr pop();
+  std::vector<LayerPtr> layers() const override { return layers_; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  void ensure_built() override;
+
+ protected:
+  void build(const std::vector<Shape>& in) override;
+  Variable forward(const std::vector<Variable>& inputs, bool training) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  std::vector<LayerPtr> layers_;
+  Shape input_shape_;
+};
+
+// Rebuilds a model from Model::config() (architecture only; weights come from a file).
+std::shared_ptr<Model> model_from_config(const nlohmann::json& config);
+
+}  // namespace strata::models
