@@ -1,10 +1,19 @@
-// The `strata` command. Subcommands live in their own files; this one wires the flags.
+// The `strata` command: wires flags to the subcommands in commands.cpp.
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <omp.h>
 
+#include "commands.h"
 #include "strata/tensor/error.h"
-#include "train_command.h"
+
+namespace {
+void add_data_options(CLI::App* cmd, strata::cli::DataOptions& d) {
+  cmd->add_option("--data", d.data, "fashion_mnist, or a folder of MNIST-layout IDX files")->capture_default_str();
+  cmd->add_option("--limit", d.limit, "Use only the first N training samples (N/6 test samples); 0: all")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Strata: deep learning in C++ with the Keras workflow"};
@@ -13,16 +22,42 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for kernels (default: all cores)")->check(CLI::NonNegativeNumber);
 
   strata::cli::TrainOptions train;
-  auto* train_cmd = app.add_subcommand("train", "Train the small CNN on Fashion-MNIST and print a test report");
-  train_cmd->add_option("--data-dir", train.data_dir, "Folder with the Fashion-MNIST IDX files")->capture_default_str();
+  auto* train_cmd = app.add_subcommand("train", "Train a model, report on the test split, save it");
+  train_cmd->add_option("--model", train.model, "small_cnn, mlp, or a model spec .json")->capture_default_str();
+  add_data_options(train_cmd, train.data);
   train_cmd->add_option("--epochs", train.epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
-  train_cmd->add_option("--batch-size", train.batch_size, "Images per step")->capture_default_str()->check(CLI::PositiveNumber);
-  train_cmd->add_option("--lr", train.learning_rate, "Learning rate")->capture_default_str()->check(CLI::PositiveNumber);
-  train_cmd->add_option("--optimizer", train.optimizer, "adam or sgd (momentum 0.9)")
+  train_cmd->add_option("--batch-size", train.batch_size, "Samples per step")->capture_default_str()->check(CLI::PositiveNumber);
+  train_cmd->add_option("--optimizer", train.optimizer, "sgd, adam, adamw, rmsprop or adagrad")
       ->capture_default_str()
-      ->check(CLI::IsMember({"adam", "sgd"}));
+      ->check(CLI::IsMember({"sgd", "adam", "adamw", "rmsprop", "adagrad"}));
+  train_cmd->add_option("--lr", train.learning_rate, "Learning rate (default: the optimizer's Keras default)")
+      ->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--validation-split", train.validation_split, "Fraction of the training set held out")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 0.9));
   train_cmd->add_option("--seed", train.seed, "Seed for initialization, shuffling and dropout")->capture_default_str();
-  train_cmd->add_option("--limit", train.limit, "Use only the first N training images (0: all)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  train_cmd->add_option("--output", train.output, "Where to save the trained model")->capture_default_str();
+  train_cmd->add_option("--verbose", train.verbose, "0 silent, 1 progress bar, 2 one line per epoch")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 2));
+
+  std::string model_path;
+  strata::cli::DataOptions eval_data;
+  auto* eval_cmd = app.add_subcommand("evaluate", "Evaluate a saved model on the test split");
+  eval_cmd->add_option("model", model_path, "A .strata model file")->required();
+  add_data_options(eval_cmd, eval_data);
+
+  long count = 5;
+  int top_k = 3;
+  auto* predict_cmd = app.add_subcommand("predict", "Top-k classes for the first test samples");
+  predict_cmd->add_option("model", model_path, "A .strata model file")->required();
+  add_data_options(predict_cmd, eval_data);
+  predict_cmd->add_option("--count", count, "How many samples")->capture_default_str()->check(CLI::PositiveNumber);
+  predict_cmd->add_option("--top-k", top_k, "Classes per sample")->capture_default_str()->check(CLI::PositiveNumber);
+
+  std::string summary_model;
+  auto* summary_cmd = app.add_subcommand("summary", "Print a model's layers, output shapes and parameters");
+  summary_cmd->add_option("model", summary_model, "small_cnn, mlp, a spec .json or a .strata file")->required();
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
@@ -34,9 +69,9 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train_cmd) return strata::cli::run_train(train);
-  } catch (const strata::Error& e) {
-    std::fprintf(stderr, "error: %s\n", e.what());
-    return 2;
+    if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data);
+    if (*predict_cmd) return strata::cli::run_predict(model_path, eval_data, count, top_k);
+    if (*summary_cmd) return strata::cli::run_summary(summary_model);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

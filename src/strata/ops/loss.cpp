@@ -90,6 +90,23 @@ Variable softmax_cross_entropy(const Variable& logits, const Tensor& targets, do
   return finish_loss(logits, losses, grad, reduction);
 }
 
+Variable categorical_crossentropy(const Variable& probabilities, const Tensor& targets, double label_smoothing,
+                                  Reduction reduction) {
+  STRATA_CHECK(probabilities.dim() == 2, "categorical_crossentropy: expected probabilities [N,C] but got shape ",
+               shape_str(probabilities.shape()));
+  constexpr double kEpsilon = 1e-7;  // Keras' backend epsilon
+  const std::int64_t N = probabilities.size(0), C = probabilities.size(1);
+  const Tensor dist = target_distribution(targets, N, C, probabilities.dtype(), label_smoothing);
+  const Tensor p = probabilities.value();
+  const Tensor clipped = strata::maximum(strata::minimum(p, Tensor::scalar(1 - kEpsilon, p.dtype())),
+                                         Tensor::scalar(kEpsilon, p.dtype()));
+  const Tensor losses = strata::neg(strata::sum(strata::mul(dist, strata::log(clipped)), {1}));
+  // d/dp of -t log p is -t/p inside the clipping range and 0 where the clip is active.
+  Tensor grad = strata::neg(strata::div(dist, clipped));
+  grad = strata::mul(grad, strata::sub(Tensor::ones({}, p.dtype()), strata::abs(strata::sign(strata::sub(p, clipped)))));
+  return finish_loss(probabilities, losses, grad, reduction);
+}
+
 Variable binary_cross_entropy_with_logits(const Variable& logits, const Tensor& targets, Reduction reduction) {
   return elementwise_loss("binary_cross_entropy_with_logits", logits, targets, reduction, [](double x, double t) {
     const double loss = std::max(x, 0.0) - x * t + std::log1p(std::exp(-std::fabs(x)));

@@ -140,6 +140,10 @@ enum class Reduction { mean, sum, none };
 // label_smoothing e mixes the target with the uniform distribution: (1-e)*t + e/C.
 Variable softmax_cross_entropy(const Variable& logits, const Tensor& targets, double label_smoothing = 0.0,
                                Reduction reduction = Reduction::mean);
+// The same from probabilities (e.g. after a softmax layer), as Keras' from_logits=False:
+// probabilities are clipped to [1e-7, 1 - 1e-7] before the log.
+Variable categorical_crossentropy(const Variable& probabilities, const Tensor& targets, double label_smoothing = 0.0,
+                                  Reduction reduction = Reduction::mean);
 // Element-wise binary cross-entropy; targets in [0,1] with the prediction's shape.
 Variable binary_cross_entropy_with_logits(const Variable& logits, const Tensor& targets,
                                           Reduction reduction = Reduction::mean);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numeric>
 
@@ -173,6 +174,23 @@ Tensor argmax(const Tensor& a, std::int64_t axis, bool keepdim) {
       z[o] = std::max_element(row, row + l.inner) - row;
     }
   });
+  return out;
+}
+
+Tensor gather_rows(const Tensor& t, const std::vector<std::int64_t>& rows) {
+  STRATA_CHECK(t.dim() >= 1, "gather_rows: expected a tensor with a batch axis but got a scalar");
+  const Tensor src = t.contiguous();
+  Shape shape = src.shape();
+  shape[0] = static_cast<std::int64_t>(rows.size());
+  Tensor out = Tensor::empty(shape, src.dtype());
+  const std::size_t row_bytes = static_cast<std::size_t>(src.numel() / std::max<std::int64_t>(src.size(0), 1)) *
+                                dtype_size(src.dtype());
+  const auto* from = static_cast<const char*>(src.raw_data());
+  auto* to = static_cast<char*>(out.raw_data());
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    STRATA_CHECK(rows[i] >= 0 && rows[i] < src.size(0), "gather_rows: row ", rows[i], " is outside [0, ", src.size(0), ")");
+    std::memcpy(to + i * row_bytes, from + rows[i] * row_bytes, row_bytes);
+  }
   return out;
 }
 

@@ -47,6 +47,9 @@ Tensor min(const Tensor& a, const std::vector<std::int64_t>& axes = {}, bool kee
 // Index of the largest element along `axis` (first one on ties), as i64.
 Tensor argmax(const Tensor& a, std::int64_t axis, bool keepdim = false);
 
+// Rows `rows` of t along axis 0, in that order, as a new contiguous tensor (batch assembly).
+Tensor gather_rows(const Tensor& t, const std::vector<std::int64_t>& rows);
+
 // Sums a broadcast gradient back down to `shape` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& a, const Shape& shape);
 

@@ -1,0 +1,44 @@
+// Saving and loading models.
+//
+// A model file (.strata) is a tensor file (tensor_file.h) holding:
+//   metadata "format" = "strata-model", "version" = "1", "weight_names" = JSON list of the
+//   weight paths in model order, "model_config" = the architecture
+//   (Model::config() JSON), and when training state is saved, "optimizer_config",
+//   "optimizer_state" and "training_config" (loss and metrics, JSON);
+//   tensors "weights/<layer>/<weight>" and "optimizer/<parameter index>/<slot>".
+// A weights file has only the weights and "format" = "strata-weights".
+// Loading checks everything before changing anything: a file that does not match the model
+// gives an error listing missing, unexpected and mis-shaped tensors, and the model is untouched.
+#pragma once
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "strata/models/model.h"
+#include "strata/optim/optimizer.h"
+
+namespace strata::io {
+
+// How load_weights pairs the file's tensors with the model's weights:
+//   order: position by position (Keras' default for weight files), so a model rebuilt the same
+//          way loads them whatever its automatically generated layer names;
+//   name:  by "<layer>/<weight>" path, for loading into a different architecture that shares
+//          layer names (transfer learning). Tensors the model lacks are an error either way.
+enum class MatchBy { order, name };
+
+void save_weights(const std::string& path, models::Model& model);
+void load_weights(const std::string& path, models::Model& model, MatchBy match = MatchBy::order);
+
+// `optimizer` and `training_config` may be null/empty to save the architecture and weights only.
+void save_model(const std::string& path, models::Model& model, const optim::Optimizer* optimizer = nullptr,
+                const nlohmann::json& training_config = nullptr);
+
+struct LoadedModel {
+  std::shared_ptr<models::Model> model;
+  std::unique_ptr<optim::Optimizer> optimizer;  // null when the file has no training state
+  nlohmann::json training_config;               // null when absent
+};
+LoadedModel load_model(const std::string& path);
+
+}  // namespace strata::io

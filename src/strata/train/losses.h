@@ -1,0 +1,25 @@
+// Losses by Keras name, as used by compile().
+#pragma once
+
+#include <functional>
+#include <string>
+
+#include "strata/ops/ops.h"
+
+namespace strata::train {
+
+struct Loss {
+  std::string name;
+  // (model output, targets, reduction) -> loss
+  std::function<Variable(const Variable&, const Tensor&, ops::Reduction)> fn;
+  // Which accuracy "accuracy" means with this loss: "sparse", "categorical" or "binary".
+  std::string accuracy_kind = "sparse";
+  bool from_logits = false;
+};
+
+// "sparse_categorical_crossentropy" (integer labels), "categorical_crossentropy" (one-hot),
+// "binary_crossentropy", "mse"/"mean_squared_error", "mae"/"mean_absolute_error", "huber".
+// from_logits: the model outputs logits rather than probabilities (Keras' default is false).
+Loss loss_by_name(const std::string& name, bool from_logits = false, double label_smoothing = 0.0);
+
+}  // namespace strata::train

@@ -1,0 +1,223 @@
+#include "strata/train/training.h"
+
+#include <cmath>
+#include <numeric>
+
+#include "strata/tensor/math.h"
+#include "strata/train/progress.h"
+
+namespace strata::train {
+
+Trainer::Trainer(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
+                 std::vector<std::string> metrics)
+    : model_(std::move(model)), optimizer_(std::move(optimizer)), loss_(std::move(loss)), metrics_(std::move(metrics)),
+      seed_(default_generator().next() >> 1) {
+  STRATA_CHECK(model_ && optimizer_ && loss_.fn, "compile: needs a model, an optimizer and a loss");
+  for (const auto& m : metrics_)
+    STRATA_CHECK(m == "accuracy" || m == "mse" || m == "mae", "compile: unknown metric \"", m,
+                 "\"; expected accuracy, mse or mae");
+}
+
+Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimizer, const std::string& loss,
+                std::vector<std::string> metrics, double learning_rate, bool from_logits) {
+  STRATA_CHECK(model, "compile: model is null");
+  model->ensure_built();
+  STRATA_CHECK(model->built(), "compile: model '", model->name(), "' is not built; give it an input shape");
+  optim::OptimizerOptions o;
+  o.learning_rate = learning_rate;
+  auto opt = optim::make_optimizer(optimizer, model->trainable_variables(), o, learning_rate <= 0);
+  return Trainer(std::move(model), std::move(opt), loss_by_name(loss, from_logits), std::move(metrics));
+}
+
+Trainer compile(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
+                std::vector<std::string> metrics) {
+  return Trainer(std::move(model), std::move(optimizer), std::move(loss), std::move(metrics));
+}
+
+Trainer restore(io::LoadedModel loaded) {
+  const nlohmann::json& c = loaded.training_config;
+  const std::string loss = c.is_null() ? "sparse_categorical_crossentropy" : c.value("loss", std::string("sparse_categorical_crossentropy"));
+  const bool from_logits = !c.is_null() && c.value("from_logits", false);
+  std::vector<std::string> metrics = c.is_null() ? std::vector<std::string>{"accuracy"} : c.value("metrics", std::vector<std::string>{});
+  auto optimizer = loaded.optimizer ? std::move(loaded.optimizer)
+                                    : optim::make_optimizer("adam", loaded.model->trainable_variables());
+  Trainer t(loaded.model, std::move(optimizer), loss_by_name(loss, from_logits), std::move(metrics));
+  if (!c.is_null() && c.contains("seed")) t.set_seed(c["seed"].get<std::uint64_t>());
+  return t;
+}
+
+nlohmann::json Trainer::training_config() const {
+  return {{"loss", loss_.name}, {"from_logits", loss_.from_logits}, {"metrics", metrics_}, {"seed", seed_}};
+}
+
+Trainer::Batch Trainer::run_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight, bool training) {
+  Variable output = model_->forward_batch(Variable(x), training);
+  Variable loss;
+  if (sample_weight.defined()) {
+    // Keras: sum(w_i * loss_i) / batch size.
+    Variable per_sample = loss_.fn(output, y, ops::Reduction::none);
+    while (per_sample.dim() > 1) per_sample = ops::mean(per_sample, {-1});
+    loss = ops::mean(ops::mul(per_sample, Variable(sample_weight.reshape(per_sample.shape()))));
+  } else {
+    loss = loss_.fn(output, y, ops::Reduction::mean);
+  }
+  if (training) {
+    Variable reg = model_->regularization_loss();
+    if (reg.defined()) loss = ops::add(loss, reg);
+  }
+  return {loss, output.value()};
+}
+
+void Trainer::add_metrics(const Tensor& output, const Tensor& y, std::map<std::string, double>& sums) const {
+  const double n = static_cast<double>(output.size(0));
+  for (const auto& m : metrics_) {
+    double value = 0;
+    if (m == "accuracy") {
+      if (loss_.accuracy_kind == "binary") {
+        const double threshold = loss_.from_logits ? 0.0 : 0.5;
+        const auto p = output.to_vector<double>(), t = y.to_vector<double>();
+        for (std::size_t i = 0; i < p.size(); ++i) value += ((p[i] > threshold) == (t[i] > 0.5));
+        value = value / double(p.size()) * n;
+      } else {
+        const auto pred = argmax(output, 1).to_vector<std::int64_t>();
+        const auto truth = y.dtype() == DType::i64 ? y.to_vector<std::int64_t>() : argmax(y, 1).to_vector<std::int64_t>();
+        for (std::size_t i = 0; i < pred.size(); ++i) value += pred[i] == truth[i];
+      }
+    } else {
+      const Tensor diff = sub(output, y.to(output.dtype()).reshape(output.shape()));
+      value = (m == "mse" ? mean(square(diff)) : mean(abs(diff))).item() * n;
+    }
+    sums[m] += value;
+  }
+}
+
+namespace {
+std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(end - begin));
+  std::iota(v.begin(), v.end(), begin);
+  return v;
+}
+
+Tensor batch_weights(const ClassWeights& weights, const Tensor& y) {
+  if (weights.empty()) return Tensor();
+  const auto labels = y.dtype() == DType::i64 ? y.to_vector<std::int64_t>() : argmax(y, 1).to_vector<std::int64_t>();
+  std::vector<float> w(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    auto it = weights.find(labels[i]);
+    w[i] = it == weights.end() ? 1.0f : static_cast<float>(it->second);
+  }
+  return Tensor::from_vector(w, {static_cast<std::int64_t>(w.size())});
+}
+}  // namespace
+
+Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  optimizer_->zero_grad();
+  Batch b = run_batch(x, y, sample_weight, true);
+  const double loss_value = b.loss.value().item();
+  Logs logs{{"loss", loss_value}};
+  if (std::isfinite(loss_value)) {
+    b.loss.backward();
+    optimizer_->step();
+    model_->apply_constraints();
+  }
+  std::map<std::string, double> sums;
+  add_metrics(b.output, y, sums);
+  for (const auto& [k, v] : sums) logs[k] = v / double(x.size(0));
+  return logs;
+}
+
+History Trainer::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions& o) {
+  STRATA_CHECK(x_all.dim() >= 1 && y_all.dim() >= 1 && x_all.size(0) == y_all.size(0), "fit: x has ",
+               x_all.dim() ? x_all.size(0) : 0, " samples but y has ", y_all.dim() ? y_all.size(0) : 0,
+               " (shapes ", shape_str(x_all.shape()), " and ", shape_str(y_all.shape()), ")");
+  STRATA_CHECK(o.batch_size_ >= 1 && o.epochs_ >= 1, "fit: batch_size and epochs must be >= 1");
+  STRATA_CHECK(o.validation_split_ >= 0 && o.validation_split_ < 1, "fit: validation_split must be in [0, 1), got ",
+               o.validation_split_);
+  Tensor x = x_all, y = y_all, val_x = o.validation_x, val_y = o.validation_y;
+  if (o.validation_split_ > 0 && !val_x.defined()) {
+    const std::int64_t n_val = static_cast<std::int64_t>(std::floor(x_all.size(0) * o.validation_split_));
+    const std::int64_t n_train = x_all.size(0) - n_val;
+    STRATA_CHECK(n_val > 0 && n_train > 0, "fit: validation_split ", o.validation_split_, " of ", x_all.size(0),
+                 " samples leaves an empty split");
+    x = x_all.slice(0, 0, n_train);
+    y = y_all.slice(0, 0, n_train);
+    val_x = x_all.slice(0, n_train, x_all.size(0));
+    val_y = y_all.slice(0, n_train, y_all.size(0));
+  }
+  const std::int64_t n = x.size(0);
+  const long steps = static_cast<long>((n + o.batch_size_ - 1) / o.batch_size_);
+  History history;
+  stop_training = false;
+  for (auto& cb : o.callbacks_) cb->on_train_begin(*this);
+  std::vector<std::int64_t> order = range(0, n);
+  for (int epoch = o.initial_epoch_; epoch < o.epochs_ && !stop_training; ++epoch) {
+    for (auto& cb : o.callbacks_) cb->on_epoch_begin(*this, epoch);
+    default_generator().seed(seed_ * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    if (o.verbose_ >= 1) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs_);
+    if (o.shuffle_) {  // from the identity each epoch, so an epoch's order depends only on (seed, epoch)
+      std::iota(order.begin(), order.end(), 0);
+      std::shuffle(order.begin(), order.end(), default_generator().engine());
+    }
+    ProgressBar bar(steps, o.verbose_);
+    const double lr = optimizer_->learning_rate();
+    double loss_sum = 0;
+    std::map<std::string, double> metric_sums;
+    std::int64_t seen = 0;
+    Logs logs;
+    for (long step = 0; step < steps && !stop_training; ++step) {
+      const std::int64_t begin = step * o.batch_size_, end = std::min<std::int64_t>(n, begin + o.batch_size_);
+      const std::vector<std::int64_t> rows(order.begin() + begin, order.begin() + end);
+      const Tensor xb = gather_rows(x, rows), yb = gather_rows(y, rows);
+      const Logs batch = train_on_batch(xb, yb, batch_weights(o.class_weight_, yb));
+      loss_sum += batch.at("loss") * double(end - begin);
+      for (const auto& m : metrics_) metric_sums[m] += batch.at(m) * double(end - begin);
+      seen += end - begin;
+      logs = {{"loss", loss_sum / double(seen)}};
+      for (const auto& [k, v] : metric_sums) logs[k] = v / double(seen);
+      for (auto& cb : o.callbacks_) cb->on_batch_end(*this, step, batch);
+      bar.update(step + 1, logs);
+    }
+    if (val_x.defined()) {
+      for (const auto& [k, v] : evaluate(val_x, val_y)) logs["val_" + k] = v;
+    }
+    logs["learning_rate"] = lr;
+    bar.finish(logs);
+    for (auto& cb : o.callbacks_) cb->on_epoch_end(*this, epoch, logs);
+    history.epochs.push_back(epoch);
+    for (const auto& [k, v] : logs) history.values[k].push_back(v);
+  }
+  for (auto& cb : o.callbacks_) cb->on_train_end(*this);
+  return history;
+}
+
+Logs Trainer::evaluate(const Tensor& x, const Tensor& y, int batch_size) {
+  STRATA_CHECK(x.dim() >= 1 && y.dim() >= 1 && x.size(0) == y.size(0), "evaluate: x has ", x.dim() ? x.size(0) : 0,
+               " samples but y has ", y.dim() ? y.size(0) : 0);
+  STRATA_CHECK(x.size(0) > 0, "evaluate: no samples");
+  NoGradGuard no_grad;
+  double loss_sum = 0;
+  std::map<std::string, double> sums;
+  for (std::int64_t begin = 0; begin < x.size(0); begin += batch_size) {
+    const std::int64_t end = std::min<std::int64_t>(x.size(0), begin + batch_size);
+    const Tensor xb = x.slice(0, begin, end).contiguous(), yb = y.slice(0, begin, end).contiguous();
+    Batch b = run_batch(xb, yb, Tensor(), false);
+    loss_sum += b.loss.value().item() * double(end - begin);
+    add_metrics(b.output, yb, sums);
+  }
+  Logs logs{{"loss", loss_sum / double(x.size(0))}};
+  for (const auto& [k, v] : sums) logs[k] = v / double(x.size(0));
+  return logs;
+}
+
+Tensor Trainer::predict(const Tensor& x, int batch_size) {
+  STRATA_CHECK(x.dim() >= 1 && x.size(0) > 0, "predict: expected a batch [N, ...] but got shape ", shape_str(x.shape()));
+  NoGradGuard no_grad;
+  std::vector<Variable> parts;
+  for (std::int64_t begin = 0; begin < x.size(0); begin += batch_size) {
+    const std::int64_t end = std::min<std::int64_t>(x.size(0), begin + batch_size);
+    parts.push_back(model_->forward_batch(Variable(x.slice(0, begin, end).contiguous()), false));
+  }
+  return parts.size() == 1 ? parts[0].value() : ops::concat(parts, 0).value();
+}
+
+}  // namespace strata::train

@@ -1,0 +1,121 @@
+// compile / fit / evaluate / predict, Keras-style:
+//
+//   auto model = std::make_shared<models::Sequential>(Shape{1, 28, 28}, std::vector<nn::LayerPtr>{...});
+//   auto trained = train::compile(model, "adam", "sparse_categorical_crossentropy", {"accuracy"});
+//   train::History h = trained.fit(x, y, train::FitOptions().epochs(5).batch_size(64).validation_split(0.1));
+//   auto logs = trained.evaluate(x_test, y_test);      // {"loss": ..., "accuracy": ...}
+//   Tensor probabilities = trained.predict(x_test);
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "strata/io/model_io.h"
+#include "strata/models/model.h"
+#include "strata/optim/optimizer.h"
+#include "strata/train/losses.h"
+
+namespace strata::train {
+
+using Logs = std::map<std::string, double>;
+class Trainer;
+
+class Callback {
+ public:
+  virtual ~Callback() = default;
+  virtual void on_train_begin(Trainer&) {}
+  virtual void on_epoch_begin(Trainer&, int /*epoch*/) {}
+  virtual void on_batch_end(Trainer&, long /*batch*/, const Logs&) {}
+  // Epochs count from 0, as Keras; logs hold the epoch's loss, metrics and val_ figures.
+  virtual void on_epoch_end(Trainer&, int /*epoch*/, Logs&) {}
+  virtual void on_train_end(Trainer&) {}
+};
+using CallbackPtr = std::shared_ptr<Callback>;
+
+struct History {
+  std::vector<int> epochs;
+  std::map<std::string, std::vector<double>> values;  // "loss", "val_loss", "accuracy", "learning_rate", ...
+};
+
+using ClassWeights = std::map<std::int64_t, double>;
+
+struct FitOptions {
+#define STRATA_FIT_OPTION(T, name, value) \
+  T name##_ = value;                      \
+  FitOptions& name(T v) {                 \
+    name##_ = std::move(v);               \
+    return *this;                         \
+  }
+  STRATA_FIT_OPTION(int, epochs, 1)
+  STRATA_FIT_OPTION(int, initial_epoch, 0)  // resume: epochs run from initial_epoch to epochs
+  STRATA_FIT_OPTION(int, batch_size, 32)
+  STRATA_FIT_OPTION(double, validation_split, 0.0)  // the last fraction of x/y, taken before shuffling
+  STRATA_FIT_OPTION(bool, shuffle, true)
+  STRATA_FIT_OPTION(int, verbose, 1)  // 0 silent, 1 progress bar, 2 one line per epoch
+  STRATA_FIT_OPTION(std::vector<CallbackPtr>, callbacks, {})
+  STRATA_FIT_OPTION(ClassWeights, class_weight, {})
+#undef STRATA_FIT_OPTION
+  Tensor validation_x, validation_y;
+  FitOptions& validation_data(Tensor x, Tensor y) {
+    validation_x = std::move(x);
+    validation_y = std::move(y);
+    return *this;
+  }
+};
+
+class Trainer {
+ public:
+  Trainer(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
+          std::vector<std::string> metrics);
+
+  // x [N, ...] f32; y: i64 labels [N] or f32 targets [N, ...].
+  History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  Logs evaluate(const Tensor& x, const Tensor& y, int batch_size = 256);
+  // Model outputs for x, in inference mode without recording gradients.
+  Tensor predict(const Tensor& x, int batch_size = 256);
+  // One optimizer step on one batch; returns the batch's loss and metrics.
+  Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
+
+  models::Model& model() { return *model_; }
+  const std::shared_ptr<models::Model>& model_ptr() const { return model_; }
+  optim::Optimizer& optimizer() { return *optimizer_; }
+  const Loss& loss() const { return loss_; }
+  const std::vector<std::string>& metrics() const { return metrics_; }
+  // What compile() was given, for saving: {"loss", "from_logits", "metrics", "seed"}.
+  nlohmann::json training_config() const;
+  // Each epoch reseeds the global generator from (seed, epoch), so shuffling, dropout and
+  // augmentation of epoch e are the same whether training ran straight through or resumed
+  // from a checkpoint. Drawn from the global generator at compile time unless set.
+  std::uint64_t seed() const { return seed_; }
+  void set_seed(std::uint64_t seed) { seed_ = seed; }
+  // Set by a callback to end fit() after the current epoch (or batch).
+  bool stop_training = false;
+
+ private:
+  struct Batch {
+    Variable loss;
+    Tensor output;
+  };
+  Batch run_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight, bool training);
+  void add_metrics(const Tensor& output, const Tensor& y, std::map<std::string, double>& sums) const;
+
+  std::shared_ptr<models::Model> model_;
+  std::unique_ptr<optim::Optimizer> optimizer_;
+  Loss loss_;
+  std::vector<std::string> metrics_;
+  std::uint64_t seed_;
+};
+
+// compile(): the optimizer by name (Keras' default learning rate unless one is given) or object.
+Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimizer, const std::string& loss,
+                std::vector<std::string> metrics = {}, double learning_rate = 0.0, bool from_logits = false);
+Trainer compile(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
+                std::vector<std::string> metrics = {});
+
+// Resumes from a loaded model file: its optimizer and state, loss, metrics and seed
+// (a file without training state gets Adam and sparse categorical cross-entropy).
+Trainer restore(io::LoadedModel loaded);
+
+}  // namespace strata::train

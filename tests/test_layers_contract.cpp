@@ -1,0 +1,189 @@
+// The layer contract (after Keras' run_layer_test), for every layer: output shape, weight
+// counts, a double-precision gradient check through the layer, config round trip, save/load
+// round trip inside a model, and one training step that lowers the loss.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <functional>
+
+#include "strata/io/model_io.h"
+#include "strata/nn/layers.h"
+#include "strata/optim/optimizer.h"
+#include "strata/tensor/math.h"
+
+using namespace strata;
+
+namespace {
+
+struct LayerCase {
+  std::string label;
+  std::function<nn::LayerPtr()> make;
+  std::vector<Shape> input_shapes;  // without the batch axis
+  Shape expected_output;
+  std::int64_t trainable_weights, non_trainable_weights;
+};
+
+std::vector<LayerCase> cases() {
+  using namespace strata::layers;
+  return {
+      {"Dense", [] { return Dense(nn::DenseOptions(4).activation("tanh").kernel_regularizer(nn::Regularizer::L2(0.01))); },
+       {{6}}, {4}, 2, 0},
+      {"Conv2D", [] { return Conv2D(nn::Conv2DOptions(3, 3).stride(2).padding("same").activation("relu")); },
+       {{2, 7, 6}}, {3, 4, 3}, 2, 0},
+      {"Conv2DDilatedGrouped", [] { return Conv2D(nn::Conv2DOptions(4, 3).dilation_rate({2, 2}).groups(2)); },
+       {{2, 7, 7}}, {4, 3, 3}, 2, 0},
+      {"DepthwiseConv2D", [] { return DepthwiseConv2D(nn::Conv2DOptions(0, 3).depth_multiplier(2).padding("same")); },
+       {{3, 5, 5}}, {6, 5, 5}, 2, 0},
+      {"SeparableConv2D", [] { return SeparableConv2D(nn::Conv2DOptions(4, 3).use_bias(false)); }, {{3, 6, 6}}, {4, 4, 4}, 2, 0},
+      {"MaxPooling2D", [] { return MaxPooling2D(2); }, {{2, 5, 6}}, {2, 2, 3}, 0, 0},
+      {"MaxPooling2DSame", [] { return MaxPooling2D(3, 2, "same"); }, {{2, 5, 6}}, {2, 3, 3}, 0, 0},
+      {"AveragePooling2D", [] { return AveragePooling2D(2, 1); }, {{2, 4, 4}}, {2, 3, 3}, 0, 0},
+      {"GlobalAveragePooling2D", [] { return GlobalAveragePooling2D(); }, {{3, 4, 5}}, {3}, 0, 0},
+      {"GlobalMaxPooling2D", [] { return GlobalMaxPooling2D(true); }, {{3, 4, 5}}, {3, 1, 1}, 0, 0},
+      {"Flatten", [] { return Flatten(); }, {{2, 3, 4}}, {24}, 0, 0},
+      {"Reshape", [] { return Reshape({4, -1}); }, {{2, 3, 4}}, {4, 6}, 0, 0},
+      {"ZeroPadding2D", [] { return layers::make<nn::ZeroPadding2D>(std::array<nn::Size2, 2>{nn::Size2{1, 2}, nn::Size2{0, 1}}); },
+       {{2, 3, 3}}, {2, 6, 4}, 0, 0},
+      {"Dropout", [] { return Dropout(0.3); }, {{5}}, {5}, 0, 0},
+      {"BatchNormalization", [] { return BatchNormalization(); }, {{3, 4, 4}}, {3, 4, 4}, 2, 2},
+      {"BatchNormalizationDense", [] { return BatchNormalization(nn::BatchNormalizationOptions().momentum(0.9)); },
+       {{5}}, {5}, 2, 2},
+      {"Activation", [] { return Activation("gelu"); }, {{7}}, {7}, 0, 0},
+      {"ReLU", [] { return ReLU(6.0); }, {{7}}, {7}, 0, 0},
+      {"ReLUCapped", [] { return ReLU(1.5, 0.1); }, {{7}}, {7}, 0, 0},
+      {"LeakyReLU", [] { return LeakyReLU(0.2); }, {{7}}, {7}, 0, 0},
+      {"PReLU", [] { return PReLU({2, 3}); }, {{3, 2, 2}}, {3, 2, 2}, 1, 0},
+      {"ELU", [] { return ELU(0.7); }, {{7}}, {7}, 0, 0},
+      {"Softmax", [] { return Softmax(); }, {{7}}, {7}, 0, 0},
+      {"Add", [] { return Add(); }, {{4}, {4}, {4}}, {4}, 0, 0},
+      {"Multiply", [] { return Multiply(); }, {{2, 3}, {2, 3}}, {2, 3}, 0, 0},
+      {"Concatenate", [] { return Concatenate(1); }, {{2, 3}, {4, 3}}, {6, 3}, 0, 0},
+  };
+}
+
+Shape with_batch(std::int64_t n, const Shape& s) {
+  Shape out{n};
+  out.insert(out.end(), s.begin(), s.end());
+  return out;
+}
+
+// Converts every weight of a built layer to f64 so the whole layer runs on the reference kernels.
+void to_f64(nn::Layer& layer) {
+  for (auto* w : layer.weights()) {
+    const bool grad = w->variable.requires_grad();
+    w->variable = Variable(w->variable.value().to(DType::f64), grad);
+  }
+}
+
+class LayerContract : public ::testing::TestWithParam<LayerCase> {};
+
+}  // namespace
+
+TEST_P(LayerContract, OutputShapeAndWeightCounts) {
+  const auto& c = GetParam();
+  auto layer = c.make();
+  EXPECT_EQ(layer->compute_output_shape(c.input_shapes), c.expected_output);
+  std::vector<Variable> inputs;
+  for (const auto& s : c.input_shapes) inputs.emplace_back(Tensor::normal(with_batch(3, s), 0, 1));
+  Variable y = layer->call(inputs, true);
+  EXPECT_EQ(y.shape(), with_batch(3, c.expected_output));
+  std::int64_t trainable = 0, frozen = 0;
+  for (auto* w : layer->weights()) (w->trainable ? trainable : frozen)++;
+  EXPECT_EQ(trainable, c.trainable_weights);
+  EXPECT_EQ(frozen, c.non_trainable_weights);
+  EXPECT_FALSE(layer->name().empty());
+}
+
+TEST_P(LayerContract, GradientCheckInDoublePrecision) {
+  const auto& c = GetParam();
+  auto layer = c.make();
+  std::vector<Variable> inputs;
+  Generator gen(17);
+  for (const auto& s : c.input_shapes) {
+    Tensor x = Tensor::uniform(with_batch(2, s), -1, 1, DType::f64, &gen);
+    x = add(x, mul(sign(x), 0.1));  // away from activation kinks at 0
+    inputs.emplace_back(x, true);
+  }
+  layer->build_if_needed(c.input_shapes);
+  to_f64(*layer);
+  const bool training = c.label.rfind("Dropout", 0) != 0;  // dropout: check the inference path
+  auto evaluate = [&](bool record) {
+    // BatchNormalization updates its moving statistics in training; the gradient does not depend on them.
+    std::optional<NoGradGuard> guard;
+    if (!record) guard.emplace();
+    return layer->call(inputs, training);
+  };
+  Variable out = evaluate(true);
+  const Tensor weights = Tensor::normal(out.shape(), 0, 1, DType::f64, &gen);
+  ops::sum(ops::mul(out, Variable(weights))).backward();
+  std::vector<Variable> checked = inputs;
+  for (auto* w : layer->weights())
+    if (w->variable.requires_grad()) checked.push_back(w->variable);
+  for (std::size_t i = 0; i < checked.size(); ++i) {
+    ASSERT_TRUE(checked[i].grad().defined()) << c.label << ": variable " << i << " got no gradient";
+    const auto analytic = checked[i].grad().to_vector<double>();
+    double* x = checked[i].mutable_value().data<double>();
+    for (std::int64_t j = 0; j < checked[i].numel(); ++j) {
+      const double saved = x[j];
+      x[j] = saved + 1e-6;
+      const double plus = sum(mul(evaluate(false).value(), weights)).item();
+      x[j] = saved - 1e-6;
+      const double minus = sum(mul(evaluate(false).value(), weights)).item();
+      x[j] = saved;
+      const double numeric = (plus - minus) / 2e-6;
+      EXPECT_NEAR(analytic[j], numeric, 1e-4 * (1 + std::fabs(numeric))) << c.label << ": variable " << i << " element " << j;
+    }
+  }
+}
+
+TEST_P(LayerContract, ConfigRoundTrip) {
+  const auto& c = GetParam();
+  auto layer = c.make();
+  layer->build_if_needed(c.input_shapes);
+  auto copy = nn::layer_from_config(layer->config());
+  EXPECT_EQ(copy->config().dump(), layer->config().dump());
+  copy->build_if_needed(c.input_shapes);
+  const auto a = layer->weights(), b = copy->weights();
+  ASSERT_EQ(a.size(), b.size());
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(a[i]->name, b[i]->name);
+    b[i]->variable.mutable_value().copy_(a[i]->variable.value());
+  }
+  std::vector<Variable> inputs;
+  for (const auto& s : c.input_shapes) inputs.emplace_back(Tensor::normal(with_batch(2, s), 0, 1));
+  EXPECT_EQ(layer->call(inputs, false).value().to_vector<float>(), copy->call(inputs, false).value().to_vector<float>());
+}
+
+TEST_P(LayerContract, SaveLoadRoundTripInsideAModelAndATrainingStepLowersTheLoss) {
+  const auto& c = GetParam();
+  manual_seed(5);
+  std::vector<nn::SymbolicTensor> inputs;
+  for (const auto& s : c.input_shapes) inputs.push_back(nn::Input(s));
+  auto layer = c.make();
+  auto h = inputs.size() == 1 ? (*layer)(inputs[0]) : (*layer)(inputs);
+  auto out = layers::Dense(2)(layers::Flatten()(h));
+  auto model = std::make_shared<models::Model>(inputs, out);
+  if (inputs.size() > 1) GTEST_SKIP() << "multi-input models are fed through the functional API in test_models";
+
+  const auto path = (std::filesystem::temp_directory_path() / ("strata_contract_" + c.label + ".strata")).string();
+  io::save_model(path, *model);
+  auto loaded = io::load_model(path).model;
+  const Tensor x = Tensor::normal(with_batch(4, c.input_shapes[0]), 0, 1);
+  {
+    NoGradGuard no_grad;
+    EXPECT_EQ(model->forward_batch(Variable(x), false).value().to_vector<float>(),
+              loaded->forward_batch(Variable(x), false).value().to_vector<float>())
+        << "predictions after save/load must be bit-identical";
+  }
+  const Tensor target = Tensor::normal({4, 2}, 0, 1);
+  optim::SGD sgd(model->trainable_variables(), 0.05);
+  auto loss_of = [&] { return ops::mse_loss(model->forward_batch(Variable(x), false), target); };
+  Variable before = loss_of();
+  before.backward();
+  sgd.step();
+  NoGradGuard no_grad;
+  EXPECT_LT(loss_of().value().item(), before.value().item());
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerContract, ::testing::ValuesIn(cases()),
+                         [](const auto& info) { return info.param.label; });
