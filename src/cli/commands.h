@@ -14,7 +14,7 @@ struct DataOptions {
 struct TrainOptions {
   std::string model = "small_cnn";  // built-in name or a model spec .json
   DataOptions data;
-  int epochs = 8;
+  int epochs = 10;
   int batch_size = 64;
   std::string optimizer = "adam";
   double learning_rate = 0.0;  // 0: the optimizer's default

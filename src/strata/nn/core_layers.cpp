@@ -138,27 +138,26 @@ void PReLU::layer_config(nlohmann::json& c) const {
 }
 
 // ---------------------------------------------------------------- merges
+namespace {
+// Combines the inputs left to right with a binary op.
+Variable fold(const std::vector<Variable>& in, Variable (*op)(const Variable&, const Variable&)) {
+  Variable y = in[0];
+  for (std::size_t i = 1; i < in.size(); ++i) y = op(y, in[i]);
+  return y;
+}
+}  // namespace
+
 Shape Add::compute_output_shape(const std::vector<Shape>& in) const {
   check_same_shapes(in, "Add");
   return in[0];
 }
-
-Variable Add::forward(const std::vector<Variable>& in, bool) {
-  Variable y = in[0];
-  for (std::size_t i = 1; i < in.size(); ++i) y = ops::add(y, in[i]);
-  return y;
-}
+Variable Add::forward(const std::vector<Variable>& in, bool) { return fold(in, ops::add); }
 
 Shape Multiply::compute_output_shape(const std::vector<Shape>& in) const {
   check_same_shapes(in, "Multiply");
   return in[0];
 }
-
-Variable Multiply::forward(const std::vector<Variable>& in, bool) {
-  Variable y = in[0];
-  for (std::size_t i = 1; i < in.size(); ++i) y = ops::mul(y, in[i]);
-  return y;
-}
+Variable Multiply::forward(const std::vector<Variable>& in, bool) { return fold(in, ops::mul); }
 
 Concatenate::Concatenate(std::int64_t axis, std::string name) : Layer(std::move(name)), axis_(axis) {
   STRATA_CHECK(axis != 0, "Concatenate: cannot concatenate along the batch axis");
