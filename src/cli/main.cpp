@@ -61,7 +61,14 @@ int main(int argc, char** argv) {
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);  // --help
+    // One line naming the problem, and the same exit code as every other bad input.
+    std::fprintf(stderr, "error: %s (see --help)\n", e.what());
+    return 2;
+  }
   if (threads > 0) omp_set_num_threads(threads);
   try {
     if (*version_cmd) {
