@@ -12,6 +12,7 @@ packages=(
   libbenchmark-dev                   # Google Benchmark
   nlohmann-json3-dev libcli11-dev    # JSON, command-line parsing
   zlib1g-dev                         # gzipped data files
+  libstb-dev                         # PNG/JPEG decoding and PNG writing (stb_image, stb_image_write)
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
 )
 if [[ "${1:-}" == "--bench" ]]; then
