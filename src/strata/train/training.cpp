@@ -92,12 +92,6 @@ void Trainer::add_metrics(const Tensor& output, const Tensor& y, std::map<std::s
 }
 
 namespace {
-std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
-  std::vector<std::int64_t> v(static_cast<std::size_t>(end - begin));
-  std::iota(v.begin(), v.end(), begin);
-  return v;
-}
-
 Tensor batch_weights(const ClassWeights& weights, const Tensor& y) {
   if (weights.empty()) return Tensor();
   const auto labels = y.dtype() == DType::i64 ? y.to_vector<std::int64_t>() : argmax(y, 1).to_vector<std::int64_t>();
@@ -130,7 +124,7 @@ History Trainer::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions&
   STRATA_CHECK(x_all.dim() >= 1 && y_all.dim() >= 1 && x_all.size(0) == y_all.size(0), "fit: x has ",
                x_all.dim() ? x_all.size(0) : 0, " samples but y has ", y_all.dim() ? y_all.size(0) : 0,
                " (shapes ", shape_str(x_all.shape()), " and ", shape_str(y_all.shape()), ")");
-  STRATA_CHECK(o.batch_size_ >= 1 && o.epochs_ >= 1, "fit: batch_size and epochs must be >= 1");
+  STRATA_CHECK(o.batch_size_ >= 1, "fit: batch_size must be >= 1, got ", o.batch_size_);
   STRATA_CHECK(o.validation_split_ >= 0 && o.validation_split_ < 1, "fit: validation_split must be in [0, 1), got ",
                o.validation_split_);
   Tensor x = x_all, y = y_all, val_x = o.validation_x, val_y = o.validation_y;
@@ -144,41 +138,54 @@ History Trainer::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions&
     val_x = x_all.slice(0, n_train, x_all.size(0));
     val_y = y_all.slice(0, n_train, y_all.size(0));
   }
-  const std::int64_t n = x.size(0);
-  const long steps = static_cast<long>((n + o.batch_size_ - 1) / o.batch_size_);
+  data::LoaderOptions train_options;
+  train_options.batch_size = o.batch_size_;
+  train_options.shuffle = o.shuffle_;
+  train_options.seed = seed_;
+  data::DataLoader train(std::make_shared<data::TensorDataset>(x, y), train_options);
+  std::unique_ptr<data::DataLoader> validation;
+  if (val_x.defined()) {
+    data::LoaderOptions val_options;
+    val_options.batch_size = 256;
+    val_options.shuffle = false;
+    validation = std::make_unique<data::DataLoader>(std::make_shared<data::TensorDataset>(val_x, val_y), val_options);
+  }
+  return fit(train, o, validation.get());
+}
+
+History Trainer::fit(data::DataLoader& train, const FitOptions& o, data::DataLoader* validation) {
+  STRATA_CHECK(o.epochs_ >= 1 && o.initial_epoch_ >= 0, "fit: epochs must be >= 1 and initial_epoch >= 0");
+  const long steps = train.batches();
   History history;
   stop_training = false;
   for (auto& cb : o.callbacks_) cb->on_train_begin(*this);
-  std::vector<std::int64_t> order = range(0, n);
   for (int epoch = o.initial_epoch_; epoch < o.epochs_ && !stop_training; ++epoch) {
-    for (auto& cb : o.callbacks_) cb->on_epoch_begin(*this, epoch);
+    // Dropout and other randomness inside the model depend only on (seed, epoch), as the
+    // loader's order and augmentation do: resuming from a checkpoint repeats them exactly.
     default_generator().seed(seed_ * 1000003ULL + static_cast<std::uint64_t>(epoch));
+    for (auto& cb : o.callbacks_) cb->on_epoch_begin(*this, epoch);
     if (o.verbose_ >= 1) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs_);
-    if (o.shuffle_) {  // from the identity each epoch, so an epoch's order depends only on (seed, epoch)
-      std::iota(order.begin(), order.end(), 0);
-      std::shuffle(order.begin(), order.end(), default_generator().engine());
-    }
     ProgressBar bar(steps, o.verbose_);
     const double lr = optimizer_->learning_rate();
     double loss_sum = 0;
     std::map<std::string, double> metric_sums;
     std::int64_t seen = 0;
     Logs logs;
-    for (long step = 0; step < steps && !stop_training; ++step) {
-      const std::int64_t begin = step * o.batch_size_, end = std::min<std::int64_t>(n, begin + o.batch_size_);
-      const std::vector<std::int64_t> rows(order.begin() + begin, order.begin() + end);
-      const Tensor xb = gather_rows(x, rows), yb = gather_rows(y, rows);
-      const Logs batch = train_on_batch(xb, yb, batch_weights(o.class_weight_, yb));
-      loss_sum += batch.at("loss") * double(end - begin);
-      for (const auto& m : metrics_) metric_sums[m] += batch.at(m) * double(end - begin);
-      seen += end - begin;
+    train.start_epoch(epoch, true);
+    data::Example batch;
+    for (long step = 0; !stop_training && train.next(batch); ++step) {
+      const double n = double(batch.input.size(0));
+      const Logs batch_logs = train_on_batch(batch.input, batch.target, batch_weights(o.class_weight_, batch.target));
+      loss_sum += batch_logs.at("loss") * n;
+      for (const auto& m : metrics_) metric_sums[m] += batch_logs.at(m) * n;
+      seen += batch.input.size(0);
       logs = {{"loss", loss_sum / double(seen)}};
       for (const auto& [k, v] : metric_sums) logs[k] = v / double(seen);
-      for (auto& cb : o.callbacks_) cb->on_batch_end(*this, step, batch);
+      for (auto& cb : o.callbacks_) cb->on_batch_end(*this, step, batch_logs);
       bar.update(step + 1, logs);
     }
-    if (val_x.defined()) {
-      for (const auto& [k, v] : evaluate(val_x, val_y)) logs["val_" + k] = v;
+    if (validation) {
+      for (const auto& [k, v] : evaluate(*validation)) logs["val_" + k] = v;
     }
     logs["learning_rate"] = lr;
     bar.finish(logs);
@@ -190,23 +197,33 @@ History Trainer::fit(const Tensor& x_all, const Tensor& y_all, const FitOptions&
   return history;
 }
 
+Logs Trainer::evaluate(data::DataLoader& loader) {
+  NoGradGuard no_grad;
+  double loss_sum = 0;
+  std::int64_t seen = 0;
+  std::map<std::string, double> sums;
+  loader.start_epoch(0, false);
+  data::Example batch;
+  while (loader.next(batch)) {
+    Batch b = run_batch(batch.input, batch.target, Tensor(), false);
+    loss_sum += b.loss.value().item() * double(batch.input.size(0));
+    add_metrics(b.output, batch.target, sums);
+    seen += batch.input.size(0);
+  }
+  Logs logs{{"loss", loss_sum / double(seen)}};
+  for (const auto& [k, v] : sums) logs[k] = v / double(seen);
+  return logs;
+}
+
 Logs Trainer::evaluate(const Tensor& x, const Tensor& y, int batch_size) {
   STRATA_CHECK(x.dim() >= 1 && y.dim() >= 1 && x.size(0) == y.size(0), "evaluate: x has ", x.dim() ? x.size(0) : 0,
                " samples but y has ", y.dim() ? y.size(0) : 0);
   STRATA_CHECK(x.size(0) > 0, "evaluate: no samples");
-  NoGradGuard no_grad;
-  double loss_sum = 0;
-  std::map<std::string, double> sums;
-  for (std::int64_t begin = 0; begin < x.size(0); begin += batch_size) {
-    const std::int64_t end = std::min<std::int64_t>(x.size(0), begin + batch_size);
-    const Tensor xb = x.slice(0, begin, end).contiguous(), yb = y.slice(0, begin, end).contiguous();
-    Batch b = run_batch(xb, yb, Tensor(), false);
-    loss_sum += b.loss.value().item() * double(end - begin);
-    add_metrics(b.output, yb, sums);
-  }
-  Logs logs{{"loss", loss_sum / double(x.size(0))}};
-  for (const auto& [k, v] : sums) logs[k] = v / double(x.size(0));
-  return logs;
+  data::LoaderOptions options;
+  options.batch_size = batch_size;
+  options.shuffle = false;
+  data::DataLoader loader(std::make_shared<data::TensorDataset>(x, y), options);
+  return evaluate(loader);
 }
 
 Tensor Trainer::predict(const Tensor& x, int batch_size) {

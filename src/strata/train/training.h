@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/data/loader.h"
 #include "strata/io/model_io.h"
 #include "strata/models/model.h"
 #include "strata/optim/optimizer.h"
@@ -72,7 +73,11 @@ class Trainer {
 
   // x [N, ...] f32; y: i64 labels [N] or f32 targets [N, ...].
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // From a data pipeline (its batch size, shuffling, augmentation and workers apply; the
+  // options' batch_size, validation_split, validation_data and shuffle do not).
+  History fit(data::DataLoader& train, const FitOptions& options = {}, data::DataLoader* validation = nullptr);
   Logs evaluate(const Tensor& x, const Tensor& y, int batch_size = 256);
+  Logs evaluate(data::DataLoader& loader);
   // Model outputs for x, in inference mode without recording gradients.
   Tensor predict(const Tensor& x, int batch_size = 256);
   // One optimizer step on one batch; returns the batch's loss and metrics.

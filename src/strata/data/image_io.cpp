@@ -1,0 +1,78 @@
+#include "strata/data/image_io.h"
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_write.h>
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <memory>
+
+namespace strata::data {
+
+Tensor read_image(const std::string& path, int channels, std::int64_t height, std::int64_t width) {
+  STRATA_CHECK(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ", channels);
+  int w = 0, h = 0, file_channels = 0;
+  std::unique_ptr<unsigned char, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &file_channels, channels),
+                                                         stbi_image_free);
+  STRATA_CHECK(pixels != nullptr, "read_image: cannot decode '", path, "': ", stbi_failure_reason());
+  Tensor image = Tensor::empty({channels, h, w});
+  float* out = image.data<float>();
+  for (int c = 0; c < channels; ++c)
+    for (int i = 0; i < h * w; ++i) out[c * h * w + i] = pixels.get()[i * channels + c] / 255.0f;
+  if ((height > 0 && height != h) || (width > 0 && width != w))
+    return resize(image, height > 0 ? height : h, width > 0 ? width : w);
+  return image;
+}
+
+Tensor resize(const Tensor& image_in, std::int64_t height, std::int64_t width) {
+  STRATA_CHECK(image_in.dim() == 3, "resize: expected an image [C,H,W] but got ", shape_str(image_in.shape()));
+  STRATA_CHECK(height > 0 && width > 0, "resize: target size must be positive, got ", height, "x", width);
+  const Tensor image = image_in.to(DType::f32).contiguous();
+  const std::int64_t C = image.size(0), H = image.size(1), W = image.size(2);
+  Tensor out = Tensor::empty({C, height, width});
+  const float* src = image.data<float>();
+  float* dst = out.data<float>();
+  const double sy = double(H) / double(height), sx = double(W) / double(width);
+  for (std::int64_t y = 0; y < height; ++y) {
+    const double fy = std::clamp((y + 0.5) * sy - 0.5, 0.0, double(H - 1));
+    const std::int64_t y0 = static_cast<std::int64_t>(fy), y1 = std::min(y0 + 1, H - 1);
+    const double wy = fy - double(y0);
+    for (std::int64_t x = 0; x < width; ++x) {
+      const double fx = std::clamp((x + 0.5) * sx - 0.5, 0.0, double(W - 1));
+      const std::int64_t x0 = static_cast<std::int64_t>(fx), x1 = std::min(x0 + 1, W - 1);
+      const double wx = fx - double(x0);
+      for (std::int64_t c = 0; c < C; ++c) {
+        const float* p = src + c * H * W;
+        const double top = p[y0 * W + x0] * (1 - wx) + p[y0 * W + x1] * wx;
+        const double bottom = p[y1 * W + x0] * (1 - wx) + p[y1 * W + x1] * wx;
+        dst[(c * height + y) * width + x] = static_cast<float>(top * (1 - wy) + bottom * wy);
+      }
+    }
+  }
+  return out;
+}
+
+void write_png(const std::string& path, const Tensor& image_in) {
+  STRATA_CHECK(image_in.dim() == 3 && (image_in.size(0) == 1 || image_in.size(0) == 3),
+               "write_png: expected an image [1 or 3, H, W] but got ", shape_str(image_in.shape()));
+  const Tensor image = image_in.to(DType::f32).contiguous();
+  const int C = static_cast<int>(image.size(0)), H = static_cast<int>(image.size(1)), W = static_cast<int>(image.size(2));
+  std::vector<unsigned char> pixels(static_cast<std::size_t>(C) * H * W);
+  const float* p = image.data<float>();
+  for (int c = 0; c < C; ++c)
+    for (int i = 0; i < H * W; ++i)
+      pixels[static_cast<std::size_t>(i) * C + c] =
+          static_cast<unsigned char>(std::lround(std::clamp(p[c * H * W + i], 0.0f, 1.0f) * 255.0f));
+  const std::filesystem::path target(path);
+  const auto tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  STRATA_CHECK(stbi_write_png(tmp.c_str(), W, H, C, pixels.data(), W * C) != 0, "write_png: cannot write '", path, "'");
+  std::error_code ec;
+  std::filesystem::rename(tmp, target, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw Error(detail::concat("write_png: cannot move the image into place at '", path, "': ", ec.message()));
+  }
+}
+
+}  // namespace strata::data
