@@ -3,8 +3,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
+#include <sstream>
 
 #include "dataset.h"
+#include "strata/data/augment.h"
+#include "strata/data/image_io.h"
+#include "strata/data/loader.h"
 #include "strata/io/model_io.h"
 #include "strata/metrics/classification.h"
 #include "strata/models/builtin.h"
@@ -35,41 +40,80 @@ std::shared_ptr<models::Model> model_from_spec_or_name(const std::string& model,
 }
 
 // Test-split report: predictions -> classification report with class names.
-void print_report(train::Trainer& trainer, const data::LabelledImages& test) {
-  const Tensor probabilities = trainer.predict(test.images);
-  const auto logs = trainer.evaluate(test.images, test.labels);
-  const auto report = metrics::classification_report(test.labels, argmax(probabilities, 1),
-                                                      static_cast<std::int64_t>(test.class_names.size()));
+void print_report(train::Trainer& trainer, const data::Dataset& test_set) {
+  const data::Example test = data::to_tensors(test_set);
+  const Tensor probabilities = trainer.predict(test.input);
+  const auto logs = trainer.evaluate(test.input, test.target);
+  const auto names = test_set.class_names();
+  const auto report = metrics::classification_report(test.target, argmax(probabilities, 1),
+                                                      static_cast<std::int64_t>(names.size()));
   std::printf("\ntest loss %.4f, test accuracy %.4f (%lld images)\n\n%s", logs.at("loss"), report.accuracy,
-              static_cast<long long>(test.images.size(0)), report.to_string(test.class_names).c_str());
+              static_cast<long long>(test.input.size(0)), report.to_string(names).c_str());
+}
+
+std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
+  std::vector<std::int64_t> v(static_cast<std::size_t>(end - begin));
+  std::iota(v.begin(), v.end(), begin);
+  return v;
 }
 
 }  // namespace
 
+std::string read_augment_spec(const std::string& spec_or_file) {
+  if (spec_or_file.empty() || !std::filesystem::is_regular_file(spec_or_file)) return spec_or_file;
+  std::ifstream in(spec_or_file);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string spec = text.str();
+  for (char& c : spec)
+    if (c == '\n' || c == '\r') c = ',';
+  return spec;
+}
+
 int run_train(const TrainOptions& o) {
   manual_seed(o.seed);
   std::printf("Loading %s\n", o.data.data.c_str());
-  const auto train_split = load_split(o.data, "train");
-  const auto test_split = load_split(o.data, "test");
-  const Shape input_shape(train_split.images.shape().begin() + 1, train_split.images.shape().end());
-  const auto classes = static_cast<std::int64_t>(train_split.class_names.size());
-  std::printf("train %s, test %s, %lld classes\n\n", shape_str(train_split.images.shape()).c_str(),
-              shape_str(test_split.images.shape()).c_str(), static_cast<long long>(classes));
+  const auto full = load_split(o.data, "train");
+  const auto test = load_split(o.data, "test");
+  const Shape input_shape = full->input_shape();
+  const auto classes = static_cast<std::int64_t>(full->class_names().size());
+  // Keras' validation_split: the last fraction of the training data, before shuffling.
+  const auto n_val = static_cast<std::int64_t>(double(full->size()) * o.validation_split);
+  const auto train_set = std::make_shared<data::Subset>(full, range(0, full->size() - n_val));
+  const auto val_set = n_val > 0 ? std::make_shared<data::Subset>(full, range(full->size() - n_val, full->size())) : nullptr;
+  std::printf("train %s, validation %lld, test %lld examples\n\n", train_set->describe().c_str(),
+              static_cast<long long>(n_val), static_cast<long long>(test->size()));
 
   auto model = model_from_spec_or_name(o.model, input_shape, classes);
   std::printf("%s\n", model->summary().c_str());
   train::Trainer trainer =
       train::compile(model, o.optimizer, "sparse_categorical_crossentropy", {"accuracy"}, o.learning_rate);
+  data::LoaderOptions loader_options;
+  loader_options.batch_size = o.batch_size;
+  loader_options.seed = trainer.seed();
+  loader_options.workers = o.workers;
+  const std::string spec = read_augment_spec(o.augment);
+  if (!spec.empty()) {
+    loader_options.augmentation = std::make_shared<data::Augmentation>(data::parse_augmentation(spec));
+    std::printf("augmentation: %s\n\n", loader_options.augmentation->spec().c_str());
+  }
+  data::DataLoader train_loader(train_set, loader_options);
+  std::unique_ptr<data::DataLoader> val_loader;
+  if (val_set) {
+    data::LoaderOptions val_options;
+    val_options.batch_size = 256;
+    val_options.shuffle = false;
+    val_loader = std::make_unique<data::DataLoader>(val_set, val_options);
+  }
   auto nan_guard = std::make_shared<train::TerminateOnNaN>();
   train::FitOptions fit;
-  fit.epochs(o.epochs).batch_size(o.batch_size).validation_split(o.validation_split).verbose(o.verbose);
-  fit.callbacks({nan_guard});
-  trainer.fit(train_split.images, train_split.labels, fit);
+  fit.epochs(o.epochs).verbose(o.verbose).callbacks({nan_guard});
+  trainer.fit(train_loader, fit, val_loader.get());
   if (nan_guard->terminated()) {
     std::fprintf(stderr, "error: the loss became NaN or infinite; lower --lr and try again (the model was not saved)\n");
     return 3;
   }
-  print_report(trainer, test_split);
+  print_report(trainer, *test);
   const auto parent = std::filesystem::path(o.output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
   io::save_model(o.output, *model, &trainer.optimizer(), trainer.training_config());
@@ -77,11 +121,38 @@ int run_train(const TrainOptions& o) {
   return 0;
 }
 
+int run_augment_preview(const AugmentPreviewOptions& o) {
+  const auto dataset = load_split(o.data, "train");
+  const data::Augmentation augmentation = data::parse_augmentation(read_augment_spec(o.augment));
+  const Shape s = dataset->input_shape();
+  STRATA_CHECK(s.size() == 3, "augment: the data set's inputs are not images (shape ", shape_str(s), ")");
+  // A grid: one row per sample, the original first, then augmented copies; 1-pixel gutters;
+  // small images are enlarged so a person can see the details.
+  const std::int64_t scale = s[1] < 64 ? 4 : 1, h = s[1] * scale, w = s[2] * scale, gap = 2;
+  const std::int64_t rows = o.samples, cols = o.copies + 1;
+  Tensor grid = Tensor::ones({s[0], rows * (h + gap) + gap, cols * (w + gap) + gap});
+  Generator gen(o.seed);
+  for (std::int64_t r = 0; r < rows; ++r) {
+    const Tensor original = dataset->get(r % dataset->size()).input;
+    for (std::int64_t c = 0; c < cols; ++c) {
+      const Tensor image = c == 0 ? original : augmentation.apply(original, gen);
+      const Tensor big = scale == 1 ? image : data::resize(image, h, w);
+      grid.slice(1, gap + r * (h + gap), gap + r * (h + gap) + h).slice(2, gap + c * (w + gap), gap + c * (w + gap) + w).copy_(big);
+    }
+  }
+  const auto parent = std::filesystem::path(o.output).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+  data::write_png(o.output, grid);
+  std::printf("augmentation: %s\nwrote %s (%lld rows: the original, then %d augmented copies)\n",
+              augmentation.spec().c_str(), o.output.c_str(), static_cast<long long>(rows), o.copies);
+  return 0;
+}
+
 int run_evaluate(const std::string& model_path, const DataOptions& data) {
   const auto test = load_split(data, "test");
   train::Trainer trainer = train::restore(io::load_model(model_path));
   std::printf("Evaluating %s on the test split of %s\n", model_path.c_str(), data.data.c_str());
-  print_report(trainer, test);
+  print_report(trainer, *test);
   return 0;
 }
 
@@ -96,19 +167,21 @@ int run_summary(const std::string& model) {
 }
 
 int run_predict(const std::string& model_path, const DataOptions& data, long count, int top_k) {
-  const auto test = load_split(data, "test");
-  const std::int64_t n = std::min<std::int64_t>(count, test.images.size(0));
+  const auto test_set = load_split(data, "test");
+  const std::int64_t n = std::min<std::int64_t>(count, test_set->size());
+  const data::Example test = test_set->get_batch(range(0, n));
   train::Trainer trainer = train::restore(io::load_model(model_path));
-  const Tensor p = trainer.predict(test.images.slice(0, 0, n).contiguous());
-  const auto labels = test.labels.to_vector<std::int64_t>();
+  const Tensor p = trainer.predict(test.input);
+  const auto labels = test.target.to_vector<std::int64_t>();
+  const auto class_names = test_set->class_names();
   for (std::int64_t i = 0; i < n; ++i) {
     std::vector<std::pair<double, std::int64_t>> scored;
     for (std::int64_t c = 0; c < p.size(1); ++c) scored.emplace_back(p.at({i, c}), c);
     std::partial_sort(scored.begin(), scored.begin() + std::min<std::int64_t>(top_k, p.size(1)), scored.end(),
                       [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::printf("sample %lld (true: %s):", static_cast<long long>(i), test.class_names[labels[i]].c_str());
+    std::printf("sample %lld (true: %s):", static_cast<long long>(i), class_names[labels[i]].c_str());
     for (int k = 0; k < top_k && k < p.size(1); ++k)
-      std::printf("  %s %.3f", test.class_names[scored[k].second].c_str(), scored[k].first);
+      std::printf("  %s %.3f", class_names[scored[k].second].c_str(), scored[k].first);
     std::printf("\n");
   }
   return 0;

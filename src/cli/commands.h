@@ -7,8 +7,10 @@
 namespace strata::cli {
 
 struct DataOptions {
-  std::string data = "fashion_mnist";  // or a folder of MNIST-layout IDX files
+  std::string data = "fashion_mnist";  // or a folder of IDX files, or of train/ and test/ image folders
   long limit = 0;                      // only the first N training (and N/6 test) samples
+  std::int64_t image_size = 28;        // image folders: decoded images are resized to this square
+  int channels = 1;                    // image folders: 1 gray, 3 RGB
 };
 
 struct TrainOptions {
@@ -22,11 +24,25 @@ struct TrainOptions {
   unsigned long seed = 42;
   std::string output = "runs/model.strata";
   int verbose = 1;
+  std::string augment;  // augmentation spec ("flip,rotate=10") or a file holding one
+  int workers = 2;      // loader threads
+};
+
+struct AugmentPreviewOptions {
+  DataOptions data;
+  std::string augment = "flip,rotate=15,translate=0.1,zoom=0.1,brightness=0.1,contrast=0.1";
+  std::string output = "runs/augment_preview.png";
+  int samples = 6;  // rows: each an original followed by augmented copies
+  int copies = 7;
+  unsigned long seed = 42;
 };
 
 int run_train(const TrainOptions& options);
 int run_evaluate(const std::string& model_path, const DataOptions& data);
 int run_summary(const std::string& model);
 int run_predict(const std::string& model_path, const DataOptions& data, long count, int top_k);
+int run_augment_preview(const AugmentPreviewOptions& options);
+// An augmentation spec given inline or as a file that holds one.
+std::string read_augment_spec(const std::string& spec_or_file);
 
 }  // namespace strata::cli

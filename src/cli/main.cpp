@@ -8,7 +8,14 @@
 
 namespace {
 void add_data_options(CLI::App* cmd, strata::cli::DataOptions& d) {
-  cmd->add_option("--data", d.data, "fashion_mnist, or a folder of MNIST-layout IDX files")->capture_default_str();
+  cmd->add_option("--data", d.data,
+                  "fashion_mnist, a folder of MNIST-layout IDX files, or a folder with train/ and test/ "
+                  "sub-folders of class folders of PNG/JPEG images")
+      ->capture_default_str();
+  cmd->add_option("--image-size", d.image_size, "Image folders: resize to this square size")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--channels", d.channels, "Image folders: 1 (gray) or 3 (RGB)")->capture_default_str()->check(CLI::IsMember({1, 3}));
   cmd->add_option("--limit", d.limit, "Use only the first N training samples (N/6 test samples); 0: all")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
@@ -40,6 +47,21 @@ int main(int argc, char** argv) {
   train_cmd->add_option("--verbose", train.verbose, "0 silent, 1 progress bar, 2 one line per epoch")
       ->capture_default_str()
       ->check(CLI::Range(0, 2));
+  train_cmd->add_option("--augment", train.augment,
+                        "Augmentation, e.g. flip,rotate=15,translate=0.1,zoom=0.1,crop=4,brightness=0.2,contrast=0.2,"
+                        "saturation=0.2,hue=0.05,noise=0.05,erase=0.5,fill=reflect (or a file holding such a spec)");
+  train_cmd->add_option("--workers", train.workers, "Loader threads that prepare batches ahead")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+
+  strata::cli::AugmentPreviewOptions preview;
+  auto* augment_cmd = app.add_subcommand("augment", "Write a PNG grid of training images and augmented copies");
+  augment_cmd->add_option("--augment", preview.augment, "Augmentation spec or file")->capture_default_str();
+  augment_cmd->add_option("--preview", preview.output, "The PNG to write")->capture_default_str();
+  augment_cmd->add_option("--samples", preview.samples, "Rows (training images)")->capture_default_str()->check(CLI::PositiveNumber);
+  augment_cmd->add_option("--copies", preview.copies, "Augmented copies per row")->capture_default_str()->check(CLI::PositiveNumber);
+  augment_cmd->add_option("--seed", preview.seed, "Seed")->capture_default_str();
+  add_data_options(augment_cmd, preview.data);
 
   std::string model_path;
   strata::cli::DataOptions eval_data;
@@ -79,6 +101,7 @@ int main(int argc, char** argv) {
     if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data);
     if (*predict_cmd) return strata::cli::run_predict(model_path, eval_data, count, top_k);
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
+    if (*augment_cmd) return strata::cli::run_augment_preview(preview);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;
