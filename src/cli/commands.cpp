@@ -116,7 +116,9 @@ int run_train(const TrainOptions& o) {
   print_report(trainer, *test);
   const auto parent = std::filesystem::path(o.output).parent_path();
   if (!parent.empty()) std::filesystem::create_directories(parent);
-  io::save_model(o.output, *model, &trainer.optimizer(), trainer.training_config());
+  nlohmann::json training_config = trainer.training_config();
+  training_config["class_names"] = full->class_names();  // for `strata predict` on image files
+  io::save_model(o.output, *model, &trainer.optimizer(), training_config);
   std::printf("\nsaved the model to %s\n", o.output.c_str());
   return 0;
 }
@@ -166,23 +168,52 @@ int run_summary(const std::string& model) {
   return 0;
 }
 
-int run_predict(const std::string& model_path, const DataOptions& data, long count, int top_k) {
+namespace {
+void print_top_k(const std::string& label, const Tensor& probabilities, std::int64_t row, int top_k,
+                 const std::vector<std::string>& class_names) {
+  std::vector<std::pair<double, std::int64_t>> scored;
+  for (std::int64_t c = 0; c < probabilities.size(1); ++c) scored.emplace_back(probabilities.at({row, c}), c);
+  const auto k = std::min<std::int64_t>(top_k, probabilities.size(1));
+  std::partial_sort(scored.begin(), scored.begin() + k, scored.end(),
+                    [](const auto& a, const auto& b) { return a.first > b.first; });
+  std::printf("%s:", label.c_str());
+  for (std::int64_t i = 0; i < k; ++i) {
+    const auto c = scored[i].second;
+    const std::string name = c < static_cast<std::int64_t>(class_names.size()) ? class_names[c] : std::to_string(c);
+    std::printf("  %s %.3f", name.c_str(), scored[i].first);
+  }
+  std::printf("\n");
+}
+}  // namespace
+
+int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
+                long count, int top_k) {
+  auto loaded = io::load_model(model_path);
+  std::vector<std::string> class_names;
+  if (!loaded.training_config.is_null())
+    class_names = loaded.training_config.value("class_names", std::vector<std::string>{});
+  train::Trainer trainer = train::restore(std::move(loaded));
+  if (!images.empty()) {
+    // Image files, decoded and resized to the model's input (C, H, W).
+    const Shape s = trainer.model().input_shape();
+    STRATA_CHECK(s.size() == 3 && (s[0] == 1 || s[0] == 3), "predict: the model takes ", shape_str(s),
+                 ", not images (C, H, W) with 1 or 3 channels");
+    Tensor batch = Tensor::empty({static_cast<std::int64_t>(images.size()), s[0], s[1], s[2]});
+    for (std::size_t i = 0; i < images.size(); ++i)
+      batch.select(0, static_cast<std::int64_t>(i)).copy_(data::read_image(images[i], static_cast<int>(s[0]), s[1], s[2]));
+    const Tensor p = trainer.predict(batch);
+    for (std::size_t i = 0; i < images.size(); ++i) print_top_k(images[i], p, static_cast<std::int64_t>(i), top_k, class_names);
+    return 0;
+  }
   const auto test_set = load_split(data, "test");
+  if (class_names.empty()) class_names = test_set->class_names();
   const std::int64_t n = std::min<std::int64_t>(count, test_set->size());
   const data::Example test = test_set->get_batch(range(0, n));
-  train::Trainer trainer = train::restore(io::load_model(model_path));
   const Tensor p = trainer.predict(test.input);
   const auto labels = test.target.to_vector<std::int64_t>();
-  const auto class_names = test_set->class_names();
   for (std::int64_t i = 0; i < n; ++i) {
-    std::vector<std::pair<double, std::int64_t>> scored;
-    for (std::int64_t c = 0; c < p.size(1); ++c) scored.emplace_back(p.at({i, c}), c);
-    std::partial_sort(scored.begin(), scored.begin() + std::min<std::int64_t>(top_k, p.size(1)), scored.end(),
-                      [](const auto& a, const auto& b) { return a.first > b.first; });
-    std::printf("sample %lld (true: %s):", static_cast<long long>(i), class_names[labels[i]].c_str());
-    for (int k = 0; k < top_k && k < p.size(1); ++k)
-      std::printf("  %s %.3f", class_names[scored[k].second].c_str(), scored[k].first);
-    std::printf("\n");
+    const std::string truth = labels[i] < static_cast<std::int64_t>(class_names.size()) ? class_names[labels[i]] : std::to_string(labels[i]);
+    print_top_k("test sample " + std::to_string(i) + " (true: " + truth + ")", p, i, top_k, class_names);
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace strata::cli {
 
@@ -40,7 +41,10 @@ struct AugmentPreviewOptions {
 int run_train(const TrainOptions& options);
 int run_evaluate(const std::string& model_path, const DataOptions& data);
 int run_summary(const std::string& model);
-int run_predict(const std::string& model_path, const DataOptions& data, long count, int top_k);
+// Top-k classes for image files (decoded to the model's input size), or for the first `count`
+// test samples when no images are given.
+int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
+                long count, int top_k);
 int run_augment_preview(const AugmentPreviewOptions& options);
 // An augmentation spec given inline or as a file that holds one.
 std::string read_augment_spec(const std::string& spec_or_file);

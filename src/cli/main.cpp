@@ -71,8 +71,11 @@ int main(int argc, char** argv) {
 
   long count = 5;
   int top_k = 3;
-  auto* predict_cmd = app.add_subcommand("predict", "Top-k classes for the first test samples");
+  std::vector<std::string> images;
+  auto* predict_cmd = app.add_subcommand("predict", "Top-k classes with probabilities for image files (or test samples)");
   predict_cmd->add_option("model", model_path, "A .strata model file")->required();
+  predict_cmd->add_option("images", images, "PNG/JPEG files (default: the first --count test samples)")
+      ->check(CLI::ExistingFile);
   add_data_options(predict_cmd, eval_data);
   predict_cmd->add_option("--count", count, "How many samples")->capture_default_str()->check(CLI::PositiveNumber);
   predict_cmd->add_option("--top-k", top_k, "Classes per sample")->capture_default_str()->check(CLI::PositiveNumber);
@@ -99,7 +102,7 @@ int main(int argc, char** argv) {
     }
     if (*train_cmd) return strata::cli::run_train(train);
     if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data);
-    if (*predict_cmd) return strata::cli::run_predict(model_path, eval_data, count, top_k);
+    if (*predict_cmd) return strata::cli::run_predict(model_path, images, eval_data, count, top_k);
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
     if (*augment_cmd) return strata::cli::run_augment_preview(preview);
   } catch (const std::exception& e) {
