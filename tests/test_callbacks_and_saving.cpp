@@ -2,6 +2,8 @@
 // nothing half-loaded, atomic writes), and resuming training from a checkpoint exactly.
 #include <gtest/gtest.h>
 
+#include "test_helpers.h"
+
 #include <filesystem>
 #include <fstream>
 
@@ -13,6 +15,7 @@
 #include "strata/train/callbacks.h"
 
 using namespace strata;
+using strata::testing::error_of;
 namespace fs = std::filesystem;
 
 namespace {
@@ -24,14 +27,6 @@ std::shared_ptr<models::Model> tiny_model() {
 
 train::Trainer tiny_trainer() { return train::compile(tiny_model(), "sgd", "mse", {}, 0.1); }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 }  // namespace
 
 TEST(Callbacks, EarlyStoppingStopsAtTheRightEpochAndRestoresTheBest) {

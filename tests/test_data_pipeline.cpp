@@ -2,6 +2,8 @@
 // binary, PNG/JPEG image folders, CSV) with their malformed cases, the DataLoader's batching,
 // seeding and workers, and preprocessing.
 #include <gtest/gtest.h>
+
+#include "test_helpers.h"
 #include <stb/stb_image_write.h>
 
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "strata/tensor/math.h"
 
 using namespace strata;
+using strata::testing::error_of;
 using namespace strata::data;
 namespace fs = std::filesystem;
 
@@ -30,14 +33,6 @@ Tensor random_image(const Shape& s, std::uint64_t seed) {
   return Tensor::uniform(s, 0, 1, DType::f32, &g);
 }
 
-std::string error_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 double variance(const Tensor& t) {
   const double m = mean(t).item();
