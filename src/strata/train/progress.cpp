@@ -38,11 +38,14 @@ std::string ProgressBar::line(long step, const std::map<std::string, double>& lo
   return out;
 }
 
+bool ProgressBar::wants_update(long step) const {
+  if (verbose_ != 1 || !tty_) return false;
+  return step == steps_ || std::chrono::steady_clock::now() - last_draw_ >= std::chrono::milliseconds(100);
+}
+
 void ProgressBar::update(long step, const std::map<std::string, double>& logs) {
-  if (verbose_ != 1 || !tty_) return;
-  const auto now = std::chrono::steady_clock::now();
-  if (step != steps_ && now - last_draw_ < std::chrono::milliseconds(100)) return;
-  last_draw_ = now;
+  if (!wants_update(step)) return;
+  last_draw_ = std::chrono::steady_clock::now();
   std::printf("\r%s\033[K", line(step, logs, false).c_str());
   std::fflush(stdout);
 }

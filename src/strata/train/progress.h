@@ -12,6 +12,8 @@ namespace strata::train {
 class ProgressBar {
  public:
   ProgressBar(long steps, int verbose);
+  // Whether update(step, ...) would draw now (so callers compute the logs only then).
+  bool wants_update(long step) const;
   void update(long step, const std::map<std::string, double>& logs);
   void finish(const std::map<std::string, double>& logs);
 

@@ -13,9 +13,7 @@ Trainer::Trainer(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Op
     : model_(std::move(model)), optimizer_(std::move(optimizer)), loss_(std::move(loss)), metrics_(std::move(metrics)),
       seed_(default_generator().next() >> 1) {
   STRATA_CHECK(model_ && optimizer_ && loss_.fn, "compile: needs a model, an optimizer and a loss");
-  for (const auto& m : metrics_)
-    STRATA_CHECK(m == "accuracy" || m == "mse" || m == "mae", "compile: unknown metric \"", m,
-                 "\"; expected accuracy, mse or mae");
+  make_metrics();  // validates the names now rather than at the first epoch
 }
 
 Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimizer, const std::string& loss,
@@ -68,27 +66,19 @@ Trainer::Batch Trainer::run_batch(const Tensor& x, const Tensor& y, const Tensor
   return {loss, output.value()};
 }
 
-void Trainer::add_metrics(const Tensor& output, const Tensor& y, std::map<std::string, double>& sums) const {
-  const double n = static_cast<double>(output.size(0));
-  for (const auto& m : metrics_) {
-    double value = 0;
-    if (m == "accuracy") {
-      if (loss_.accuracy_kind == "binary") {
-        const double threshold = loss_.from_logits ? 0.0 : 0.5;
-        const auto p = output.to_vector<double>(), t = y.to_vector<double>();
-        for (std::size_t i = 0; i < p.size(); ++i) value += ((p[i] > threshold) == (t[i] > 0.5));
-        value = value / double(p.size()) * n;
-      } else {
-        const auto pred = argmax(output, 1).to_vector<std::int64_t>();
-        const auto truth = y.dtype() == DType::i64 ? y.to_vector<std::int64_t>() : argmax(y, 1).to_vector<std::int64_t>();
-        for (std::size_t i = 0; i < pred.size(); ++i) value += pred[i] == truth[i];
-      }
-    } else {
-      const Tensor diff = sub(output, y.to(output.dtype()).reshape(output.shape()));
-      value = (m == "mse" ? mean(square(diff)) : mean(abs(diff))).item() * n;
-    }
-    sums[m] += value;
+std::vector<metrics::MetricPtr> Trainer::make_metrics() const {
+  const Shape out = model_->built() ? model_->output_shape() : Shape{};
+  const std::int64_t classes = out.empty() ? 0 : out.back();
+  std::vector<metrics::MetricPtr> list;
+  for (const auto& name : metrics_) {
+    std::string resolved = name;
+    if (name == "accuracy")
+      resolved = loss_.accuracy_kind == "binary" ? "binary_accuracy"
+                 : loss_.accuracy_kind == "categorical" ? "categorical_accuracy"
+                                                        : "accuracy";
+    list.push_back(metrics::make_metric(resolved, classes, loss_.from_logits));
   }
+  return list;
 }
 
 namespace {
@@ -104,19 +94,25 @@ Tensor batch_weights(const ClassWeights& weights, const Tensor& y) {
 }
 }  // namespace
 
-Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+Trainer::Batch Trainer::step(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
   optimizer_->zero_grad();
   Batch b = run_batch(x, y, sample_weight, true);
-  const double loss_value = b.loss.value().item();
-  Logs logs{{"loss", loss_value}};
-  if (std::isfinite(loss_value)) {
+  if (std::isfinite(b.loss.value().item())) {
     b.loss.backward();
     optimizer_->step();
     model_->apply_constraints();
   }
-  std::map<std::string, double> sums;
-  add_metrics(b.output, y, sums);
-  for (const auto& [k, v] : sums) logs[k] = v / double(x.size(0));
+  return b;
+}
+
+Logs Trainer::train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight) {
+  const Batch b = step(x, y, sample_weight);
+  Logs logs{{"loss", b.loss.value().item()}};
+  auto list = make_metrics();
+  for (std::size_t i = 0; i < list.size(); ++i) {
+    list[i]->update(y, b.output);
+    logs[metrics_[i]] = list[i]->result();
+  }
   return logs;
 }
 
@@ -168,22 +164,25 @@ History Trainer::fit(data::DataLoader& train, const FitOptions& o, data::DataLoa
     ProgressBar bar(steps, o.verbose_);
     const double lr = optimizer_->learning_rate();
     double loss_sum = 0;
-    std::map<std::string, double> metric_sums;
     std::int64_t seen = 0;
-    Logs logs;
+    auto epoch_metrics = make_metrics();
+    auto running_logs = [&] {
+      Logs l{{"loss", loss_sum / double(seen)}};
+      for (std::size_t i = 0; i < epoch_metrics.size(); ++i) l[metrics_[i]] = epoch_metrics[i]->result();
+      return l;
+    };
     train.start_epoch(epoch, true);
     data::Example batch;
-    for (long step = 0; !stop_training && train.next(batch); ++step) {
-      const double n = double(batch.input.size(0));
-      const Logs batch_logs = train_on_batch(batch.input, batch.target, batch_weights(o.class_weight_, batch.target));
-      loss_sum += batch_logs.at("loss") * n;
-      for (const auto& m : metrics_) metric_sums[m] += batch_logs.at(m) * n;
+    for (long index = 0; !stop_training && train.next(batch); ++index) {
+      const Batch b = step(batch.input, batch.target, batch_weights(o.class_weight_, batch.target));
+      const double batch_loss = b.loss.value().item();
+      loss_sum += batch_loss * double(batch.input.size(0));
       seen += batch.input.size(0);
-      logs = {{"loss", loss_sum / double(seen)}};
-      for (const auto& [k, v] : metric_sums) logs[k] = v / double(seen);
-      for (auto& cb : o.callbacks_) cb->on_batch_end(*this, step, batch_logs);
-      bar.update(step + 1, logs);
+      for (auto& m : epoch_metrics) m->update(batch.target, b.output);
+      for (auto& cb : o.callbacks_) cb->on_batch_end(*this, index, {{"loss", batch_loss}});
+      if (bar.wants_update(index + 1)) bar.update(index + 1, running_logs());
     }
+    Logs logs = seen ? running_logs() : Logs{};
     if (validation) {
       for (const auto& [k, v] : evaluate(*validation)) logs["val_" + k] = v;
     }
@@ -201,17 +200,17 @@ Logs Trainer::evaluate(data::DataLoader& loader) {
   NoGradGuard no_grad;
   double loss_sum = 0;
   std::int64_t seen = 0;
-  std::map<std::string, double> sums;
+  auto list = make_metrics();
   loader.start_epoch(0, false);
   data::Example batch;
   while (loader.next(batch)) {
     Batch b = run_batch(batch.input, batch.target, Tensor(), false);
     loss_sum += b.loss.value().item() * double(batch.input.size(0));
-    add_metrics(b.output, batch.target, sums);
+    for (auto& m : list) m->update(batch.target, b.output);
     seen += batch.input.size(0);
   }
   Logs logs{{"loss", loss_sum / double(seen)}};
-  for (const auto& [k, v] : sums) logs[k] = v / double(seen);
+  for (std::size_t i = 0; i < list.size(); ++i) logs[metrics_[i]] = list[i]->result();
   return logs;
 }
 

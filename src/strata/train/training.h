@@ -14,6 +14,7 @@
 
 #include "strata/data/loader.h"
 #include "strata/io/model_io.h"
+#include "strata/metrics/metric.h"
 #include "strata/models/model.h"
 #include "strata/optim/optimizer.h"
 #include "strata/train/losses.h"
@@ -104,7 +105,11 @@ class Trainer {
     Tensor output;
   };
   Batch run_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight, bool training);
-  void add_metrics(const Tensor& output, const Tensor& y, std::map<std::string, double>& sums) const;
+  // Fresh streaming metrics for compile()'s names ("accuracy" follows the loss: sparse,
+  // categorical or binary).
+  std::vector<metrics::MetricPtr> make_metrics() const;
+  // One optimizer step; returns the loss and the model output.
+  Batch step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
 
   std::shared_ptr<models::Model> model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
