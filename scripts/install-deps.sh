@@ -14,6 +14,7 @@ packages=(
   zlib1g-dev                         # gzipped data files
   libstb-dev                         # PNG/JPEG decoding and PNG writing (stb_image, stb_image_write)
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
+  chromium                           # headless, to check that the HTML report opens
 )
 if [[ "${1:-}" == "--bench" ]]; then
   # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.

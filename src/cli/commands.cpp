@@ -40,7 +40,7 @@ std::shared_ptr<models::Model> model_from_spec_or_name(const std::string& model,
 }
 
 // Test-split report: predictions -> classification report with class names.
-void print_report(train::Trainer& trainer, const data::Dataset& test_set) {
+metrics::ClassificationReport print_report(train::Trainer& trainer, const data::Dataset& test_set) {
   const data::Example test = data::to_tensors(test_set);
   const Tensor probabilities = trainer.predict(test.input);
   const auto logs = trainer.evaluate(test.input, test.target);
@@ -49,6 +49,7 @@ void print_report(train::Trainer& trainer, const data::Dataset& test_set) {
                                                       static_cast<std::int64_t>(names.size()));
   std::printf("\ntest loss %.4f, test accuracy %.4f (%lld images)\n\n%s", logs.at("loss"), report.accuracy,
               static_cast<long long>(test.input.size(0)), report.to_string(names).c_str());
+  return report;
 }
 
 std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
@@ -108,7 +109,7 @@ int run_train(const TrainOptions& o) {
   auto nan_guard = std::make_shared<train::TerminateOnNaN>();
   train::FitOptions fit;
   fit.epochs(o.epochs).verbose(o.verbose).callbacks({nan_guard});
-  trainer.fit(train_loader, fit, val_loader.get());
+  const train::History history = trainer.fit(train_loader, fit, val_loader.get());
   if (nan_guard->terminated()) {
     std::fprintf(stderr, "error: the loss became NaN or infinite; lower --lr and try again (the model was not saved)\n");
     return 3;
@@ -119,7 +120,10 @@ int run_train(const TrainOptions& o) {
   nlohmann::json training_config = trainer.training_config();
   training_config["class_names"] = full->class_names();  // for `strata predict` on image files
   io::save_model(o.output, *model, &trainer.optimizer(), training_config);
-  std::printf("\nsaved the model to %s\n", o.output.c_str());
+  // The run's history beside the model, for `strata report`.
+  const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
+  std::ofstream(history_path) << history.to_json().dump(1);
+  std::printf("\nsaved the model to %s and its history to %s\n", o.output.c_str(), history_path.c_str());
   return 0;
 }
 
@@ -150,11 +154,17 @@ int run_augment_preview(const AugmentPreviewOptions& o) {
   return 0;
 }
 
-int run_evaluate(const std::string& model_path, const DataOptions& data) {
+int run_evaluate(const std::string& model_path, const DataOptions& data, const std::string& json_path) {
   const auto test = load_split(data, "test");
   train::Trainer trainer = train::restore(io::load_model(model_path));
   std::printf("Evaluating %s on the test split of %s\n", model_path.c_str(), data.data.c_str());
-  print_report(trainer, *test);
+  const auto report = print_report(trainer, *test);
+  if (!json_path.empty()) {
+    std::ofstream out(json_path);
+    out << evaluation_json(report, test->class_names()).dump(2) << "\n";
+    STRATA_CHECK(out.good(), "evaluate: cannot write '", json_path, "'");
+    std::printf("wrote %s\n", json_path.c_str());
+  }
   return 0;
 }
 

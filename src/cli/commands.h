@@ -5,6 +5,10 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "strata/metrics/classification.h"
+
 namespace strata::cli {
 
 struct DataOptions {
@@ -39,13 +43,24 @@ struct AugmentPreviewOptions {
 };
 
 int run_train(const TrainOptions& options);
-int run_evaluate(const std::string& model_path, const DataOptions& data);
+int run_evaluate(const std::string& model_path, const DataOptions& data, const std::string& json_path = "");
 int run_summary(const std::string& model);
 // Top-k classes for image files (decoded to the model's input size), or for the first `count`
 // test samples when no images are given.
 int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
                 long count, int top_k);
 int run_augment_preview(const AugmentPreviewOptions& options);
+
+struct ReportOptions {
+  std::string run_dir = "runs";
+  std::string model;   // default: RUN_DIR/model.strata
+  std::string output;  // default: RUN_DIR/report.html
+  DataOptions data;
+  int misclassified = 24;
+};
+int run_report(const ReportOptions& options);
+// The report as JSON: accuracy, per-class precision/recall/F1/support, averages, confusion matrix.
+nlohmann::json evaluation_json(const metrics::ClassificationReport& report, const std::vector<std::string>& class_names);
 // An augmentation spec given inline or as a file that holds one.
 std::string read_augment_spec(const std::string& spec_or_file);
 

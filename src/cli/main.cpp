@@ -68,6 +68,8 @@ int main(int argc, char** argv) {
   auto* eval_cmd = app.add_subcommand("evaluate", "Evaluate a saved model on the test split");
   eval_cmd->add_option("model", model_path, "A .strata model file")->required();
   add_data_options(eval_cmd, eval_data);
+  std::string eval_json;
+  eval_cmd->add_option("--json", eval_json, "Also write the report as JSON to this file");
 
   long count = 5;
   int top_k = 3;
@@ -83,6 +85,16 @@ int main(int argc, char** argv) {
   std::string summary_model;
   auto* summary_cmd = app.add_subcommand("summary", "Print a model's layers, output shapes and parameters");
   summary_cmd->add_option("model", summary_model, "small_cnn, mlp, a spec .json or a .strata file")->required();
+
+  strata::cli::ReportOptions report;
+  auto* report_cmd = app.add_subcommand("report", "Write an HTML report of a run: curves, confusion matrix, ROC, mistakes");
+  report_cmd->add_option("run", report.run_dir, "The run folder (with model.strata and history.json)")->capture_default_str();
+  report_cmd->add_option("--model", report.model, "Model file (default: RUN/model.strata)");
+  report_cmd->add_option("--output", report.output, "HTML file (default: RUN/report.html)");
+  report_cmd->add_option("--misclassified", report.misclassified, "How many misclassified images to show")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  add_data_options(report_cmd, report.data);
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
@@ -101,7 +113,8 @@ int main(int argc, char** argv) {
       return 0;
     }
     if (*train_cmd) return strata::cli::run_train(train);
-    if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data);
+    if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data, eval_json);
+    if (*report_cmd) return strata::cli::run_report(report);
     if (*predict_cmd) return strata::cli::run_predict(model_path, images, eval_data, count, top_k);
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
     if (*augment_cmd) return strata::cli::run_augment_preview(preview);

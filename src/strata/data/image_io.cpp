@@ -53,17 +53,40 @@ Tensor resize(const Tensor& image_in, std::int64_t height, std::int64_t width) {
   return out;
 }
 
-void write_png(const std::string& path, const Tensor& image_in) {
+namespace {
+// Interleaved 8-bit pixels (HWC) of a [C, H, W] image in [0, 1].
+std::vector<unsigned char> to_bytes(const Tensor& image_in, int& C, int& H, int& W) {
   STRATA_CHECK(image_in.dim() == 3 && (image_in.size(0) == 1 || image_in.size(0) == 3),
-               "write_png: expected an image [1 or 3, H, W] but got ", shape_str(image_in.shape()));
+               "png: expected an image [1 or 3, H, W] but got ", shape_str(image_in.shape()));
   const Tensor image = image_in.to(DType::f32).contiguous();
-  const int C = static_cast<int>(image.size(0)), H = static_cast<int>(image.size(1)), W = static_cast<int>(image.size(2));
+  C = static_cast<int>(image.size(0)), H = static_cast<int>(image.size(1)), W = static_cast<int>(image.size(2));
   std::vector<unsigned char> pixels(static_cast<std::size_t>(C) * H * W);
   const float* p = image.data<float>();
   for (int c = 0; c < C; ++c)
     for (int i = 0; i < H * W; ++i)
       pixels[static_cast<std::size_t>(i) * C + c] =
           static_cast<unsigned char>(std::lround(std::clamp(p[c * H * W + i], 0.0f, 1.0f) * 255.0f));
+  return pixels;
+}
+}  // namespace
+
+std::vector<unsigned char> encode_png(const Tensor& image) {
+  int C, H, W;
+  const auto pixels = to_bytes(image, C, H, W);
+  std::vector<unsigned char> out;
+  stbi_write_png_to_func(
+      [](void* context, void* data, int size) {
+        auto* bytes = static_cast<std::vector<unsigned char>*>(context);
+        bytes->insert(bytes->end(), static_cast<unsigned char*>(data), static_cast<unsigned char*>(data) + size);
+      },
+      &out, W, H, C, pixels.data(), W * C);
+  STRATA_CHECK(!out.empty(), "encode_png: the encoder failed");
+  return out;
+}
+
+void write_png(const std::string& path, const Tensor& image) {
+  int C, H, W;
+  const auto pixels = to_bytes(image, C, H, W);
   const std::filesystem::path target(path);
   const auto tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
   STRATA_CHECK(stbi_write_png(tmp.c_str(), W, H, C, pixels.data(), W * C) != 0, "write_png: cannot write '", path, "'");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "strata/tensor/tensor.h"
 
@@ -15,5 +16,7 @@ Tensor read_image(const std::string& path, int channels, std::int64_t height = 0
 Tensor resize(const Tensor& image, std::int64_t height, std::int64_t width);
 // Writes [C, H, W] (C = 1 or 3, values clamped to [0, 1]) as an 8-bit PNG, atomically.
 void write_png(const std::string& path, const Tensor& image);
+// The same PNG as bytes in memory (for embedding in a page).
+std::vector<unsigned char> encode_png(const Tensor& image);
 
 }  // namespace strata::data

@@ -1,5 +1,6 @@
 #include "strata/train/training.h"
 
+#include <chrono>
 #include <cmath>
 #include <numeric>
 
@@ -162,6 +163,7 @@ History Trainer::fit(data::DataLoader& train, const FitOptions& o, data::DataLoa
     for (auto& cb : o.callbacks_) cb->on_epoch_begin(*this, epoch);
     if (o.verbose_ >= 1) std::printf("Epoch %d/%d\n", epoch + 1, o.epochs_);
     ProgressBar bar(steps, o.verbose_);
+    const auto epoch_start = std::chrono::steady_clock::now();
     const double lr = optimizer_->learning_rate();
     double loss_sum = 0;
     std::int64_t seen = 0;
@@ -191,6 +193,7 @@ History Trainer::fit(data::DataLoader& train, const FitOptions& o, data::DataLoa
     for (auto& cb : o.callbacks_) cb->on_epoch_end(*this, epoch, logs);
     history.epochs.push_back(epoch);
     for (const auto& [k, v] : logs) history.values[k].push_back(v);
+    history.values["time"].push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - epoch_start).count());
   }
   for (auto& cb : o.callbacks_) cb->on_train_end(*this);
   return history;

@@ -38,7 +38,8 @@ using CallbackPtr = std::shared_ptr<Callback>;
 
 struct History {
   std::vector<int> epochs;
-  std::map<std::string, std::vector<double>> values;  // "loss", "val_loss", "accuracy", "learning_rate", ...
+  std::map<std::string, std::vector<double>> values;  // "loss", "val_loss", "accuracy", "learning_rate", "time" (s), ...
+  nlohmann::json to_json() const { return {{"epochs", epochs}, {"values", values}}; }
 };
 
 using ClassWeights = std::map<std::int64_t, double>;

@@ -1,0 +1,109 @@
+// `strata report RUN_DIR`: evaluates the run's model on the test split and writes one
+// self-contained HTML page (plus the plots as SVG files) next to it.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "commands.h"
+#include "dataset.h"
+#include "strata/data/image_io.h"
+#include "strata/io/model_io.h"
+#include "strata/metrics/html_report.h"
+#include "strata/metrics/scores.h"
+#include "strata/tensor/math.h"
+#include "strata/train/training.h"
+
+namespace strata::cli {
+namespace {
+
+void write_text(const std::filesystem::path& path, const std::string& text) {
+  const auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
+  {
+    std::ofstream out(tmp);
+    out << text;
+    STRATA_CHECK(out.good(), "report: cannot write '", path.string(), "'");
+  }
+  std::filesystem::rename(tmp, path);
+}
+
+}  // namespace
+
+nlohmann::json evaluation_json(const metrics::ClassificationReport& r, const std::vector<std::string>& names) {
+  nlohmann::json classes = nlohmann::json::array();
+  for (std::size_t c = 0; c < r.per_class.size(); ++c)
+    classes.push_back({{"class", c < names.size() ? names[c] : std::to_string(c)},
+                       {"precision", r.per_class[c].precision},
+                       {"recall", r.per_class[c].recall},
+                       {"f1", r.per_class[c].f1},
+                       {"support", r.per_class[c].support}});
+  auto avg = [](const metrics::ClassMetrics& m) {
+    return nlohmann::json{{"precision", m.precision}, {"recall", m.recall}, {"f1", m.f1}, {"support", m.support}};
+  };
+  return {{"accuracy", r.accuracy},          {"total", r.total},
+          {"classes", classes},              {"macro_avg", avg(r.macro_avg)},
+          {"weighted_avg", avg(r.weighted_avg)}, {"confusion_matrix", r.confusion}};
+}
+
+int run_report(const ReportOptions& o) {
+  namespace fs = std::filesystem;
+  const fs::path run(o.run_dir);
+  const fs::path model_path = o.model.empty() ? run / "model.strata" : fs::path(o.model);
+  auto loaded = io::load_model(model_path.string());
+  metrics::RunReport report;
+  report.title = "Strata run: " + run.string() + " (" + loaded.model->name() + ")";
+  const fs::path history_path = run / "history.json";
+  if (fs::exists(history_path)) {
+    std::ifstream in(history_path);
+    try {
+      report.history = nlohmann::json::parse(in).at("values").get<std::map<std::string, std::vector<double>>>();
+    } catch (const nlohmann::json::exception& e) {
+      throw Error(detail::concat("report: '", history_path.string(), "' is not a history file: ", e.what()));
+    }
+  }
+  train::Trainer trainer = train::restore(std::move(loaded));
+  const auto test_set = load_split(o.data, "test");
+  report.class_names = test_set->class_names();
+  const data::Example test = data::to_tensors(*test_set);
+  const Tensor probabilities = trainer.predict(test.input);
+  const Tensor predicted = argmax(probabilities, 1);
+  const auto classes = static_cast<std::int64_t>(report.class_names.size());
+  report.classification = metrics::classification_report(test.target, predicted, classes);
+  report.roc_auc_macro = metrics::roc_auc_ovr(test.target, probabilities);
+  const auto truth = test.target.to_vector<std::int64_t>();
+  for (std::int64_t c = 0; c < classes; ++c) {
+    std::vector<double> is_c(truth.size());
+    for (std::size_t i = 0; i < truth.size(); ++i) is_c[i] = truth[i] == c;
+    const Tensor labels = Tensor::from_vector(is_c, {static_cast<std::int64_t>(is_c.size())});
+    const Tensor scores = probabilities.select(1, c).contiguous();
+    const auto curve = metrics::roc_curve(labels, scores);
+    char label[96];
+    std::snprintf(label, sizeof label, "%s (AUC %.3f)", report.class_names[c].c_str(), metrics::roc_auc(labels, scores));
+    report.roc.push_back({label, curve.x, curve.y});
+  }
+  // The most confident mistakes first.
+  const auto pred = predicted.to_vector<std::int64_t>();
+  std::vector<std::pair<double, std::int64_t>> wrong;
+  for (std::size_t i = 0; i < pred.size(); ++i)
+    if (pred[i] != truth[i]) wrong.emplace_back(probabilities.at({static_cast<std::int64_t>(i), pred[i]}), i);
+  std::sort(wrong.begin(), wrong.end(), std::greater<>());
+  for (std::size_t k = 0; k < wrong.size() && k < static_cast<std::size_t>(o.misclassified); ++k) {
+    const auto i = wrong[k].second;
+    report.misclassified.push_back({data::encode_png(test.input.select(0, i)), report.class_names[truth[i]],
+                                    report.class_names[pred[i]], wrong[k].first});
+  }
+  const auto rendered = metrics::render_report(report);
+  const fs::path output = o.output.empty() ? run / "report.html" : fs::path(o.output);
+  if (!output.parent_path().empty()) fs::create_directories(output.parent_path());
+  write_text(output, rendered.html);
+  const fs::path plots = output.parent_path() / "plots";
+  fs::create_directories(plots);
+  for (const auto& [name, svg] : rendered.svg_files) write_text(plots / name, svg);
+  write_text(output.parent_path() / "evaluation.json", evaluation_json(report.classification, report.class_names).dump(2));
+  std::printf("test accuracy %.4f, ROC AUC (one-vs-rest, macro) %.4f\nwrote %s, %zu plots in %s and %s\n",
+              report.classification.accuracy, report.roc_auc_macro, output.c_str(), rendered.svg_files.size(),
+              plots.c_str(), (output.parent_path() / "evaluation.json").c_str());
+  return 0;
+}
+
+}  // namespace strata::cli
