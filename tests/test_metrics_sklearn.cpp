@@ -87,6 +87,13 @@ TEST(MetricsVsSklearn, RocPrCurvesAucAndAveragePrecisionWithTies) {
     expect_vector_near(pr.x, c["recall"], "recall");
   }
   EXPECT_THROW(roc_auc(labels(json::array({1, 1, 1})), values(json::array({0.1, 0.5, 0.9}))), Error);
+  // binary accuracy with a threshold (sklearn: accuracy_score(y, scores > threshold))
+  const Tensor t = labels(json::array({0, 1, 1, 0})), s = values(json::array({0.2, 0.6, 0.4, 0.7}));
+  EXPECT_DOUBLE_EQ(binary_accuracy(t, s, 0.5), 0.5);
+  EXPECT_DOUBLE_EQ(binary_accuracy(t, s, 0.3), 0.75);
+  EXPECT_DOUBLE_EQ(binary_accuracy(t, s, 0.65), 0.25);
+  EXPECT_DOUBLE_EQ(binary_accuracy(t, s, 0.1), 0.5);
+  EXPECT_DOUBLE_EQ(binary_accuracy(labels(json::array({0, 1})), values(json::array({0.2, 0.6})), 0.5), 1.0);
 }
 
 TEST(MetricsVsSklearn, MulticlassAucLogLossAndTopK) {

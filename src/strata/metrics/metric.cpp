@@ -156,12 +156,8 @@ MetricPtr make_metric(const std::string& name, std::int64_t classes, bool from_l
     });
   if (name == "binary_accuracy") {
     const double threshold = from_logits ? 0.0 : 0.5;
-    return std::make_unique<SampleMean>(name, [threshold](const Tensor& t, const Tensor& o) {
-      const auto truth = t.to_vector<double>(), out = flat_scores(o).to_vector<double>();
-      double hits = 0;
-      for (std::size_t i = 0; i < truth.size(); ++i) hits += (out[i] > threshold) == (truth[i] > 0.5);
-      return hits / double(truth.size());
-    });
+    return std::make_unique<SampleMean>(
+        name, [threshold](const Tensor& t, const Tensor& o) { return binary_accuracy(t, flat_scores(o), threshold); });
   }
   std::smatch m;
   static const std::regex top_k("top_(\\d+)_accuracy");

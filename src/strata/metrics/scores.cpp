@@ -118,6 +118,15 @@ double accuracy(const Tensor& y_true, const Tensor& y_pred) {
   return correct / double(t.size());
 }
 
+double binary_accuracy(const Tensor& y_true, const Tensor& scores, double threshold) {
+  STRATA_CHECK(y_true.numel() == scores.numel() && y_true.numel() > 0, "binary_accuracy: ", shape_str(y_true.shape()),
+               " labels and ", shape_str(scores.shape()), " scores differ in size or are empty");
+  const auto t = y_true.to_vector<double>(), s = scores.to_vector<double>();
+  double hits = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) hits += (s[i] > threshold) == (t[i] > 0.5);
+  return hits / double(t.size());
+}
+
 double top_k_accuracy(const Tensor& y_true, const Tensor& scores, std::int64_t k) {
   check_pair(y_true, scores, "top_k_accuracy");
   STRATA_CHECK(scores.dim() == 2 && k >= 1, "top_k_accuracy: expected scores [N, K] and k >= 1");

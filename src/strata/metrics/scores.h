@@ -25,6 +25,8 @@ std::vector<PrecisionRecallF1> precision_recall_f1_per_class(const Tensor& y_tru
                                                              std::int64_t classes);
 
 double accuracy(const Tensor& y_true, const Tensor& y_pred);
+// Binary accuracy: 0/1 labels against scores thresholded at `threshold` (score > threshold is 1).
+double binary_accuracy(const Tensor& y_true, const Tensor& scores, double threshold = 0.5);
 // Fraction of rows whose true class is among the k highest scores (ties: lower index first).
 double top_k_accuracy(const Tensor& y_true, const Tensor& scores, std::int64_t k);
 
