@@ -3,6 +3,8 @@
 // kernels and in f64 through the reference kernels.
 #include <gtest/gtest.h>
 
+#include "test_helpers.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -15,11 +17,7 @@ using json = nlohmann::json;
 namespace {
 
 const json& golden() {
-  static const json data = [] {
-    std::ifstream in(std::string(STRATA_TEST_DATA_DIR) + "/golden/torch_golden.json");
-    EXPECT_TRUE(in.good()) << "missing tests/golden/torch_golden.json";
-    return json::parse(in);
-  }();
+  static const json data = strata::testing::read_golden("torch_golden.json");
   return data;
 }
 

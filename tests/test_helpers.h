@@ -1,7 +1,9 @@
 // Small helpers shared by the tests.
 #pragma once
 
+#include <fstream>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "strata/tensor/error.h"
@@ -16,6 +18,13 @@ inline std::string error_of(const std::function<void()>& fn) {
     return e.what();
   }
   return "";
+}
+
+// A golden file from tests/golden/ (made by the scripts in tools/golden/).
+inline nlohmann::json read_golden(const std::string& file) {
+  std::ifstream in(std::string(STRATA_TEST_DATA_DIR) + "/golden/" + file);
+  if (!in.good()) throw Error("missing tests/golden/" + file + "; regenerate it with tools/golden/");
+  return nlohmann::json::parse(in);
 }
 
 }  // namespace strata::testing

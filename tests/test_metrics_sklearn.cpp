@@ -2,6 +2,8 @@
 // tools/golden/make_sklearn_golden.py) within 1e-6, and streaming over batches equal to one pass.
 #include <gtest/gtest.h>
 
+#include "test_helpers.h"
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -15,11 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 const json& golden() {
-  static const json data = [] {
-    std::ifstream in(std::string(STRATA_TEST_DATA_DIR) + "/golden/sklearn_metrics.json");
-    EXPECT_TRUE(in.good()) << "missing tests/golden/sklearn_metrics.json";
-    return json::parse(in);
-  }();
+  static const json data = strata::testing::read_golden("sklearn_metrics.json");
   return data;
 }
 Tensor labels(const json& j) {
