@@ -122,7 +122,7 @@ int run_train(const TrainOptions& o) {
   io::save_model(o.output, *model, &trainer.optimizer(), training_config);
   // The run's history beside the model, for `strata report`.
   const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
-  std::ofstream(history_path) << history.to_json().dump(1);
+  write_file_atomically(history_path.string(), history.to_json().dump(1));
   std::printf("\nsaved the model to %s and its history to %s\n", o.output.c_str(), history_path.c_str());
   return 0;
 }
@@ -160,9 +160,7 @@ int run_evaluate(const std::string& model_path, const DataOptions& data, const s
   std::printf("Evaluating %s on the test split of %s\n", model_path.c_str(), data.data.c_str());
   const auto report = print_report(trainer, *test);
   if (!json_path.empty()) {
-    std::ofstream out(json_path);
-    out << evaluation_json(report, test->class_names()).dump(2) << "\n";
-    STRATA_CHECK(out.good(), "evaluate: cannot write '", json_path, "'");
+    write_file_atomically(json_path, evaluation_json(report, test->class_names()).dump(2) + "\n");
     std::printf("wrote %s\n", json_path.c_str());
   }
   return 0;

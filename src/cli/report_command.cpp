@@ -15,19 +15,21 @@
 #include "strata/train/training.h"
 
 namespace strata::cli {
-namespace {
-
-void write_text(const std::filesystem::path& path, const std::string& text) {
+void write_file_atomically(const std::string& path_text, const std::string& text) {
+  const std::filesystem::path path(path_text);
   const auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
   {
     std::ofstream out(tmp);
     out << text;
-    STRATA_CHECK(out.good(), "report: cannot write '", path.string(), "'");
+    STRATA_CHECK(out.good(), "cannot write '", path.string(), "'");
   }
-  std::filesystem::rename(tmp, path);
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  if (ec) {
+    std::filesystem::remove(tmp);
+    throw Error(detail::concat("cannot move '", tmp.string(), "' into place at '", path.string(), "': ", ec.message()));
+  }
 }
-
-}  // namespace
 
 nlohmann::json evaluation_json(const metrics::ClassificationReport& r, const std::vector<std::string>& names) {
   nlohmann::json classes = nlohmann::json::array();
@@ -95,11 +97,12 @@ int run_report(const ReportOptions& o) {
   const auto rendered = metrics::render_report(report);
   const fs::path output = o.output.empty() ? run / "report.html" : fs::path(o.output);
   if (!output.parent_path().empty()) fs::create_directories(output.parent_path());
-  write_text(output, rendered.html);
+  write_file_atomically(output.string(), rendered.html);
   const fs::path plots = output.parent_path() / "plots";
   fs::create_directories(plots);
-  for (const auto& [name, svg] : rendered.svg_files) write_text(plots / name, svg);
-  write_text(output.parent_path() / "evaluation.json", evaluation_json(report.classification, report.class_names).dump(2));
+  for (const auto& [name, svg] : rendered.svg_files) write_file_atomically((plots / name).string(), svg);
+  write_file_atomically((output.parent_path() / "evaluation.json").string(),
+                        evaluation_json(report.classification, report.class_names).dump(2));
   std::printf("test accuracy %.4f, ROC AUC (one-vs-rest, macro) %.4f\nwrote %s, %zu plots in %s and %s\n",
               report.classification.accuracy, report.roc_auc_macro, output.c_str(), rendered.svg_files.size(),
               plots.c_str(), (output.parent_path() / "evaluation.json").c_str());

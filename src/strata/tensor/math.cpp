@@ -60,25 +60,18 @@ ReductionLayout reduction_layout(const Tensor& a, const std::vector<std::int64_t
   for (auto ax : axes) reduced[normalize_axis(ax, a.dim(), name)] = true;
   std::vector<std::int64_t> order;
   ReductionLayout layout;
-  for (std::int64_t i = 0; i < a.dim(); ++i)
-    if (!reduced[i]) {
+  for (std::int64_t i = 0; i < a.dim(); ++i) {
+    if (reduced[i]) {
+      layout.inner *= a.shape()[i];
+      if (keepdim) layout.out_shape.push_back(1);
+    } else {
       order.push_back(i);
       layout.outer *= a.shape()[i];
       layout.out_shape.push_back(a.shape()[i]);
-    } else if (keepdim) {
-      layout.out_shape.push_back(1);
     }
-  for (std::int64_t i = 0; i < a.dim(); ++i)
-    if (reduced[i]) {
-      order.push_back(i);
-      layout.inner *= a.shape()[i];
-    }
-  if (keepdim) {
-    // out_shape was built in kept-first order above only for non-keepdim; rebuild in place.
-    layout.out_shape = a.shape();
-    for (std::int64_t i = 0; i < a.dim(); ++i)
-      if (reduced[i]) layout.out_shape[i] = 1;
   }
+  for (std::int64_t i = 0; i < a.dim(); ++i)
+    if (reduced[i]) order.push_back(i);
   layout.data = a.permute(order).contiguous();
   return layout;
 }
