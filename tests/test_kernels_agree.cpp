@@ -81,6 +81,11 @@ TEST(KernelsAgree, Conv2dForwardAndBackward) {
     auto ref = reference::conv2d_backward_weights(x, gy, ws, g, b.defined());
     EXPECT_AGREE(fast.first, ref.first);
     if (b.defined()) EXPECT_AGREE(fast.second, ref.second);
+    // Both passes at once (what training calls): the same results.
+    const auto both = cpu::conv2d_backward(gy, x, w, g, true, true, b.defined());
+    EXPECT_AGREE(both.grad_x, reference::conv2d_backward_data(gy, w, xs, g));
+    EXPECT_AGREE(both.grad_w, ref.first);
+    if (b.defined()) EXPECT_AGREE(both.grad_bias, ref.second);
   }
 }
 

@@ -11,6 +11,8 @@
                               const Conv2dGeometry& g);                                                        \
   std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape, \
                                                     const Conv2dGeometry& g, bool with_bias);                  \
+  Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const Conv2dGeometry& g,   \
+                              bool want_x, bool want_w, bool want_bias);                                       \
   PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g);                                        \
   Tensor pool2d_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward,                    \
                          const Pool2dGeometry& g);                                                             \

@@ -42,6 +42,10 @@ std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor&
                                                   const Conv2dGeometry& g, bool with_bias) {
   STRATA_DISPATCH(x, conv2d_backward_weights(x, gy, w_shape, g, with_bias));
 }
+Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
+                            bool want_w, bool want_bias) {
+  STRATA_DISPATCH(x, conv2d_backward(gy, x, w, g, want_x, want_w, want_bias));
+}
 PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g) { STRATA_DISPATCH(x, pool2d_forward(x, g)); }
 Tensor pool2d_backward(const Tensor& gy, const Tensor& x, const PoolForward& f, const Pool2dGeometry& g) {
   // The workspace is backend-private: a forward pass from one backend needs its own backward.

@@ -43,6 +43,14 @@ Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& 
 std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape,
                                                   const Conv2dGeometry& g, bool with_bias);
 
+// Both backward passes at once (what training needs): the fast backend prepares grad_y for
+// oneDNN once instead of twice. Undefined results for the parts not asked for.
+struct Conv2dGrads {
+  Tensor grad_x, grad_w, grad_bias;
+};
+Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const Conv2dGeometry& g,
+                            bool want_x, bool want_w, bool want_bias);
+
 // ---------------------------------------------------------------- pooling
 enum class PoolKind { max, avg };
 

@@ -73,13 +73,11 @@ Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
   std::vector<Variable> inputs{x, weight};
   if (with_bias) inputs.push_back(bias);
   return Variable(y, inputs, [xv, wv, g, with_bias](std::vector<Variable>& in, const Tensor& gy) {
-    if (in[0].requires_grad()) in[0].accumulate_grad(kernels::conv2d_backward_data(gy, wv, xv.shape(), g));
     const bool want_bias = with_bias && in[2].requires_grad();
-    if (in[1].requires_grad() || want_bias) {
-      auto [gw, gb] = kernels::conv2d_backward_weights(xv, gy, wv.shape(), g, want_bias);
-      in[1].accumulate_grad(gw);
-      if (want_bias) in[2].accumulate_grad(gb);
-    }
+    auto grads = kernels::conv2d_backward(gy, xv, wv, g, in[0].requires_grad(), in[1].requires_grad(), want_bias);
+    if (grads.grad_x.defined()) in[0].accumulate_grad(grads.grad_x);
+    if (grads.grad_w.defined()) in[1].accumulate_grad(grads.grad_w);
+    if (want_bias) in[2].accumulate_grad(grads.grad_bias);
   });
 }
 

@@ -93,11 +93,27 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias
   });
 }
 
-Tensor conv2d_backward_data(const Tensor& gy_in, const Tensor& w_in, const Shape& x_shape, const Conv2dGeometry& g) {
-  const Shape y_shape = g.output_shape(x_shape, w_in.shape());
-  STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
-               " but the output shape is ", shape_str(y_shape));
-  const Tensor gy = gy_in.contiguous(), w = w_in.contiguous();
+namespace {
+
+// grad_y in the layout a backward primitive wants, reordered at most once per layout.
+class GradYCache {
+ public:
+  explicit GradYCache(const Tensor& gy) : gy_(gy.contiguous()), user_(wrap(gy_)) {}
+  const memory& in(const memory::desc& wanted) {
+    for (const auto& m : reordered_)
+      if (m.memory.get_desc() == wanted) return m.memory;
+    reordered_.push_back(reorder_to(user_, wanted));
+    return reordered_.back().memory;
+  }
+
+ private:
+  Tensor gy_;
+  memory user_;
+  std::vector<OwnedMemory> reordered_;
+};
+
+Tensor backward_data(GradYCache& gy, const Tensor& w_in, const Shape& x_shape, const Conv2dGeometry& g) {
+  const Tensor w = w_in.contiguous();
   auto& e = cached_primitive<dnnl::convolution_backward_data>(conv_key("conv_bwd_data", x_shape, w.shape(), g, false), [&] {
     const ConvDescs d = conv_descs(x_shape, w.shape(), g, false);
     return dnnl::convolution_backward_data::primitive_desc(
@@ -105,19 +121,16 @@ Tensor conv2d_backward_data(const Tensor& gy_in, const Tensor& w_in, const Shape
                                               d.dilates, d.pad_l, d.pad_r),
         engine(), forward_pd(d, false));
   });
-  const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  const memory& diff_dst = gy.in(e.pd.diff_dst_desc());
   const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
   return into_plain(x_shape, e.pd.diff_src_desc(), [&](const memory& diff_src) {
-    execute(e.prim, {{DNNL_ARG_DIFF_DST, diff_dst.memory}, {DNNL_ARG_WEIGHTS, weights.memory}, {DNNL_ARG_DIFF_SRC, diff_src}});
+    execute(e.prim, {{DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_WEIGHTS, weights.memory}, {DNNL_ARG_DIFF_SRC, diff_src}});
   });
 }
 
-std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tensor& gy_in, const Shape& w_shape,
-                                                  const Conv2dGeometry& g, bool with_bias) {
-  const Shape y_shape = g.output_shape(x_in.shape(), w_shape);
-  STRATA_CHECK(gy_in.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy_in.shape()),
-               " but the output shape is ", shape_str(y_shape));
-  const Tensor x = x_in.contiguous(), gy = gy_in.contiguous();
+std::pair<Tensor, Tensor> backward_weights(GradYCache& gy, const Tensor& x_in, const Shape& w_shape,
+                                           const Conv2dGeometry& g, bool with_bias) {
+  const Tensor x = x_in.contiguous();
   auto& e = cached_primitive<dnnl::convolution_backward_weights>(conv_key("conv_bwd_weights", x.shape(), w_shape, g, with_bias), [&] {
     const ConvDescs d = conv_descs(x.shape(), w_shape, g, with_bias);
     auto desc = with_bias ? dnnl::convolution_backward_weights::desc(dnnl::algorithm::convolution_direct, d.src,
@@ -129,16 +142,51 @@ std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tens
     return dnnl::convolution_backward_weights::primitive_desc(desc, engine(), forward_pd(d, with_bias));
   });
   const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
-  const OwnedMemory diff_dst = reorder_to(wrap(gy), e.pd.diff_dst_desc());
+  const memory& diff_dst = gy.in(e.pd.diff_dst_desc());
   Tensor grad_bias = with_bias ? Tensor::empty({w_shape[0]}, DType::f32) : Tensor();
   const Shape onednn_w = onednn_weight_shape(w_shape, g.groups);
   Tensor grad_w = into_plain(onednn_w, e.pd.diff_weights_desc(), [&](const memory& diff_weights) {
     std::unordered_map<int, memory> args{
-        {DNNL_ARG_SRC, src.memory}, {DNNL_ARG_DIFF_DST, diff_dst.memory}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
+        {DNNL_ARG_SRC, src.memory}, {DNNL_ARG_DIFF_DST, diff_dst}, {DNNL_ARG_DIFF_WEIGHTS, diff_weights}};
     if (with_bias) args.emplace(DNNL_ARG_DIFF_BIAS, wrap(grad_bias));
     execute(e.prim, args);
   });
   return {grad_w.reshape(w_shape), grad_bias};
+}
+
+void check_grad_y(const Tensor& gy, const Shape& x_shape, const Shape& w_shape, const Conv2dGeometry& g) {
+  const Shape y_shape = g.output_shape(x_shape, w_shape);
+  STRATA_CHECK(gy.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy.shape()),
+               " but the output shape is ", shape_str(y_shape));
+}
+
+}  // namespace
+
+Tensor conv2d_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g) {
+  check_grad_y(gy, x_shape, w.shape(), g);
+  GradYCache cache(gy);
+  return backward_data(cache, w, x_shape, g);
+}
+
+std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
+                                                  const Conv2dGeometry& g, bool with_bias) {
+  check_grad_y(gy, x.shape(), w_shape, g);
+  GradYCache cache(gy);
+  return backward_weights(cache, x, w_shape, g, with_bias);
+}
+
+Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
+                            bool want_w, bool want_bias) {
+  check_grad_y(gy, x.shape(), w.shape(), g);
+  GradYCache cache(gy);  // shared by both passes
+  Conv2dGrads grads;
+  if (want_x) grads.grad_x = backward_data(cache, w, x.shape(), g);
+  if (want_w || want_bias) {
+    auto [gw, gb] = backward_weights(cache, x, w.shape(), g, want_bias);
+    if (want_w) grads.grad_w = gw;
+    grads.grad_bias = gb;
+  }
+  return grads;
 }
 
 }  // namespace strata::kernels::cpu

@@ -112,4 +112,16 @@ std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x_in, const Tens
   return {gw, gb};
 }
 
+Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
+                            bool want_w, bool want_bias) {
+  Conv2dGrads grads;
+  if (want_x) grads.grad_x = reference::conv2d_backward_data(gy, w, x.shape(), g);
+  if (want_w || want_bias) {
+    auto [gw, gb] = reference::conv2d_backward_weights(x, gy, w.shape(), g, want_bias);
+    if (want_w) grads.grad_w = gw;
+    grads.grad_bias = gb;
+  }
+  return grads;
+}
+
 }  // namespace strata::kernels::reference
