@@ -1,52 +1,26 @@
 #include "strata/metrics/classification.h"
 
+#include "strata/metrics/scores.h"
+
 #include <algorithm>
 #include <cstdio>
 
 namespace strata::metrics {
 
 ClassificationReport classification_report(const Tensor& y_true, const Tensor& y_pred, std::int64_t num_classes) {
-  STRATA_CHECK(y_true.dtype() == DType::i64 && y_pred.dtype() == DType::i64,
-               "classification_report: expected i64 labels but got ", dtype_name(y_true.dtype()), " and ",
-               dtype_name(y_pred.dtype()));
-  STRATA_CHECK(y_true.shape() == y_pred.shape() && y_true.dim() == 1, "classification_report: labels ",
-               shape_str(y_true.shape()), " and predictions ", shape_str(y_pred.shape()), " must be equal-length vectors");
-  const auto t = y_true.to_vector<std::int64_t>(), p = y_pred.to_vector<std::int64_t>();
   ClassificationReport r;
-  r.confusion.assign(num_classes, std::vector<std::int64_t>(num_classes, 0));
-  for (std::size_t i = 0; i < t.size(); ++i) {
-    STRATA_CHECK(t[i] >= 0 && t[i] < num_classes && p[i] >= 0 && p[i] < num_classes, "classification_report: label ",
-                 t[i], " or prediction ", p[i], " at index ", i, " is outside [0, ", num_classes, ")");
-    ++r.confusion[t[i]][p[i]];
-  }
-  r.total = static_cast<std::int64_t>(t.size());
-  std::int64_t correct = 0;
+  r.confusion = confusion_matrix(y_true, y_pred, num_classes);
+  const auto per_class = per_class_scores(r.confusion);
   for (std::int64_t c = 0; c < num_classes; ++c) {
-    std::int64_t predicted = 0, actual = 0;
-    for (std::int64_t k = 0; k < num_classes; ++k) {
-      predicted += r.confusion[k][c];
-      actual += r.confusion[c][k];
-    }
-    const double tp = double(r.confusion[c][c]);
-    correct += r.confusion[c][c];
-    ClassMetrics m;
-    m.precision = predicted ? tp / predicted : 0.0;
-    m.recall = actual ? tp / actual : 0.0;
-    m.f1 = (m.precision + m.recall) > 0 ? 2 * m.precision * m.recall / (m.precision + m.recall) : 0.0;
-    m.support = actual;
-    r.per_class.push_back(m);
-    r.macro_avg.precision += m.precision / num_classes;
-    r.macro_avg.recall += m.recall / num_classes;
-    r.macro_avg.f1 += m.f1 / num_classes;
-    if (r.total) {
-      const double w = double(actual) / double(r.total);
-      r.weighted_avg.precision += w * m.precision;
-      r.weighted_avg.recall += w * m.recall;
-      r.weighted_avg.f1 += w * m.f1;
-    }
+    std::int64_t support = 0;
+    for (auto v : r.confusion[c]) support += v;
+    r.per_class.push_back({per_class[c].precision, per_class[c].recall, per_class[c].f1, support});
+    r.total += support;
   }
-  r.macro_avg.support = r.weighted_avg.support = r.total;
-  r.accuracy = r.total ? double(correct) / double(r.total) : 0.0;
+  auto with_support = [&](const PrecisionRecallF1& s) { return ClassMetrics{s.precision, s.recall, s.f1, r.total}; };
+  r.macro_avg = with_support(averaged_scores(r.confusion, Average::macro));
+  r.weighted_avg = with_support(averaged_scores(r.confusion, Average::weighted));
+  r.accuracy = averaged_scores(r.confusion, Average::micro).precision;
   return r;
 }
 

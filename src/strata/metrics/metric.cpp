@@ -71,17 +71,11 @@ class ConfusionMetric final : public Metric {
       for (std::int64_t c = 0; c < classes_; ++c) counts_[r][c] += m[r][c];
   }
   double result() const override {
-    // Rebuild label vectors from the counts so scores.h defines the averages in one place.
-    std::vector<std::int64_t> t, p;
-    for (std::int64_t r = 0; r < classes_; ++r)
-      for (std::int64_t c = 0; c < classes_; ++c)
-        for (std::int64_t k = 0; k < counts_[r][c]; ++k) {
-          t.push_back(r);
-          p.push_back(c);
-        }
-    STRATA_CHECK(!t.empty(), "metric ", name_, ": result() before any update()");
-    const auto n = static_cast<std::int64_t>(t.size());
-    const auto prf = precision_recall_f1(Tensor::from_vector(t, {n}), Tensor::from_vector(p, {n}), classes_, average_);
+    std::int64_t seen = 0;
+    for (const auto& row : counts_)
+      for (auto v : row) seen += v;
+    STRATA_CHECK(seen > 0, "metric ", name_, ": result() before any update()");
+    const auto prf = averaged_scores(counts_, average_);
     return which_ == 0 ? prf.precision : which_ == 1 ? prf.recall : prf.f1;
   }
   void reset() override { counts_.assign(classes_, std::vector<std::int64_t>(classes_, 0)); }
@@ -91,7 +85,7 @@ class ConfusionMetric final : public Metric {
   std::int64_t classes_;
   int which_;
   Average average_;
-  std::vector<std::vector<std::int64_t>> counts_;
+  ConfusionMatrix counts_;
 };
 
 // Metrics that are a mean over samples of a per-sample value.

@@ -53,10 +53,10 @@ double trapezoid(const std::vector<double>& x, const std::vector<double>& y) {
 
 }  // namespace
 
-std::vector<std::vector<std::int64_t>> confusion_matrix(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes) {
+ConfusionMatrix confusion_matrix(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes) {
   check_pair(y_true, y_pred, "confusion_matrix");
   const auto t = labels_of(y_true, "confusion_matrix"), p = labels_of(y_pred, "confusion_matrix");
-  std::vector<std::vector<std::int64_t>> m(classes, std::vector<std::int64_t>(classes, 0));
+  ConfusionMatrix m(classes, std::vector<std::int64_t>(classes, 0));
   for (std::size_t i = 0; i < t.size(); ++i) {
     STRATA_CHECK(t[i] >= 0 && t[i] < classes && p[i] >= 0 && p[i] < classes, "confusion_matrix: label ", t[i],
                  " or prediction ", p[i], " at index ", i, " is outside [0, ", classes, ")");
@@ -65,13 +65,12 @@ std::vector<std::vector<std::int64_t>> confusion_matrix(const Tensor& y_true, co
   return m;
 }
 
-std::vector<PrecisionRecallF1> precision_recall_f1_per_class(const Tensor& y_true, const Tensor& y_pred,
-                                                             std::int64_t classes) {
-  const auto m = confusion_matrix(y_true, y_pred, classes);
+std::vector<PrecisionRecallF1> per_class_scores(const ConfusionMatrix& m) {
+  const auto classes = m.size();
   std::vector<PrecisionRecallF1> out(classes);
-  for (std::int64_t c = 0; c < classes; ++c) {
+  for (std::size_t c = 0; c < classes; ++c) {
     double predicted = 0, actual = 0;
-    for (std::int64_t k = 0; k < classes; ++k) {
+    for (std::size_t k = 0; k < classes; ++k) {
       predicted += double(m[k][c]);
       actual += double(m[c][k]);
     }
@@ -84,30 +83,45 @@ std::vector<PrecisionRecallF1> precision_recall_f1_per_class(const Tensor& y_tru
   return out;
 }
 
-PrecisionRecallF1 precision_recall_f1(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes, Average average,
-                                      std::int64_t positive) {
-  const auto per_class = precision_recall_f1_per_class(y_true, y_pred, classes);
+PrecisionRecallF1 averaged_scores(const ConfusionMatrix& m, Average average, std::int64_t positive) {
+  const auto classes = static_cast<std::int64_t>(m.size());
+  const auto per_class = per_class_scores(m);
   if (average == Average::binary) {
     STRATA_CHECK(positive >= 0 && positive < classes, "precision_recall_f1: positive class ", positive,
                  " is outside [0, ", classes, ")");
     return per_class[positive];
   }
+  double total = 0, correct = 0;
+  std::vector<double> support(classes, 0);
+  for (std::int64_t r = 0; r < classes; ++r)
+    for (std::int64_t c = 0; c < classes; ++c) {
+      support[r] += double(m[r][c]);
+      total += double(m[r][c]);
+      if (r == c) correct += double(m[r][c]);
+    }
   if (average == Average::micro) {
     // Single-label problems: every error is one false positive and one false negative.
-    const double acc = accuracy(y_true, y_pred);
+    const double acc = total > 0 ? correct / total : 0.0;
     return {acc, acc, acc};
   }
-  const auto t = y_true.to_vector<std::int64_t>();
-  std::vector<double> support(classes, 0);
-  for (auto v : t) support[v] += 1;
   PrecisionRecallF1 r;
   for (std::int64_t c = 0; c < classes; ++c) {
-    const double w = average == Average::macro ? 1.0 / double(classes) : support[c] / double(t.size());
+    const double w = average == Average::macro ? 1.0 / double(classes) : (total > 0 ? support[c] / total : 0.0);
     r.precision += w * per_class[c].precision;
     r.recall += w * per_class[c].recall;
     r.f1 += w * per_class[c].f1;
   }
   return r;
+}
+
+std::vector<PrecisionRecallF1> precision_recall_f1_per_class(const Tensor& y_true, const Tensor& y_pred,
+                                                             std::int64_t classes) {
+  return per_class_scores(confusion_matrix(y_true, y_pred, classes));
+}
+
+PrecisionRecallF1 precision_recall_f1(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes, Average average,
+                                      std::int64_t positive) {
+  return averaged_scores(confusion_matrix(y_true, y_pred, classes), average, positive);
 }
 
 double accuracy(const Tensor& y_true, const Tensor& y_pred) {

@@ -13,7 +13,8 @@ namespace strata::metrics {
 
 enum class Average { binary, macro, micro, weighted };
 
-std::vector<std::vector<std::int64_t>> confusion_matrix(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes);
+using ConfusionMatrix = std::vector<std::vector<std::int64_t>>;  // [true class][predicted class]
+ConfusionMatrix confusion_matrix(const Tensor& y_true, const Tensor& y_pred, std::int64_t classes);
 
 struct PrecisionRecallF1 {
   double precision = 0, recall = 0, f1 = 0;
@@ -23,6 +24,10 @@ PrecisionRecallF1 precision_recall_f1(const Tensor& y_true, const Tensor& y_pred
                                       Average average, std::int64_t positive = 1);
 std::vector<PrecisionRecallF1> precision_recall_f1_per_class(const Tensor& y_true, const Tensor& y_pred,
                                                              std::int64_t classes);
+// The same from a confusion matrix: the one place these definitions live (streaming metrics
+// and the classification report accumulate a confusion matrix and call these).
+std::vector<PrecisionRecallF1> per_class_scores(const ConfusionMatrix& m);
+PrecisionRecallF1 averaged_scores(const ConfusionMatrix& m, Average average, std::int64_t positive = 1);
 
 double accuracy(const Tensor& y_true, const Tensor& y_pred);
 // Binary accuracy: 0/1 labels against scores thresholded at `threshold` (score > threshold is 1).
