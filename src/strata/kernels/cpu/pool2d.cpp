@@ -61,10 +61,10 @@ PoolForward pool2d_forward(const Tensor& x_in, const Pool2dGeometry& g) {
   auto& e = cached_primitive<dnnl::pooling_forward>(pool_key(x.shape(), g), [&] { return forward_pd(pool_descs(x.shape(), g)); });
   Tensor y = Tensor::empty({x.size(0), x.size(1), g.out_h, g.out_w}, DType::f32);
   std::unordered_map<int, memory> args{{DNNL_ARG_SRC, wrap(x)}, {DNNL_ARG_DST, wrap(y)}};
-  std::shared_ptr<memory> workspace;
+  std::shared_ptr<OwnedMemory> workspace;  // from the buffer cache, like every other temporary
   if (g.kind == PoolKind::max) {
-    workspace = std::make_shared<memory>(e.pd.workspace_desc(), engine());
-    args.emplace(DNNL_ARG_WORKSPACE, *workspace);
+    workspace = std::make_shared<OwnedMemory>(allocate(e.pd.workspace_desc()));
+    args.emplace(DNNL_ARG_WORKSPACE, workspace->memory);
   }
   execute(e.prim, args);
   return {y, workspace};
@@ -83,7 +83,8 @@ Tensor pool2d_backward(const Tensor& gy_in, const Tensor& x_in, const PoolForwar
   });
   Tensor gx = Tensor::empty(x_in.shape(), DType::f32);
   std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, wrap(gy)}, {DNNL_ARG_DIFF_SRC, wrap(gx)}};
-  if (g.kind == PoolKind::max) args.emplace(DNNL_ARG_WORKSPACE, *std::static_pointer_cast<memory>(forward.workspace));
+  if (g.kind == PoolKind::max)
+    args.emplace(DNNL_ARG_WORKSPACE, std::static_pointer_cast<OwnedMemory>(forward.workspace)->memory);
   execute(e.prim, args);
   return gx;
 }
