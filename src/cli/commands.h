@@ -59,6 +59,35 @@ struct ReportOptions {
   int misclassified = 24;
 };
 int run_report(const ReportOptions& options);
+
+struct TuneCommandOptions {
+  std::string space;                 // the search space JSON file
+  std::string data = "fashion_mnist";  // a .csv file, or what DataOptions::data takes
+  DataOptions images;                // for image data
+  std::string label_column;          // CSV: label column by header name (default: the last column)
+  bool csv_header = true;
+  int csv_skip_rows = 0;
+  std::vector<std::string> class_names;
+  double test_split = 0.2;           // CSV: stratified share held out for the final test
+  std::string model = "mlp";         // mlp, or a model spec .json with "$param" placeholders
+  std::string objective = "val_accuracy";
+  std::string direction = "auto";    // auto, max, min
+  std::string strategy = "random";
+  int trials = 20;
+  int epochs = 30;
+  int min_epochs = 1;
+  int eta = 3;
+  int folds = 5;
+  double validation_split = 0.2;     // folds == 1
+  int patience = 5;
+  bool standardize = true;
+  double time_budget = 0;            // seconds
+  int parallel = 1;
+  unsigned long seed = 0;
+  std::string output = "tune";       // folder: results.jsonl, best.json, best.strata, report.html
+  int verbose = 1;
+};
+int run_tune(const TuneCommandOptions& options);
 // The report as JSON: accuracy, per-class precision/recall/F1/support, averages, confusion matrix.
 nlohmann::json evaluation_json(const metrics::ClassificationReport& report, const std::vector<std::string>& class_names);
 // Writes text to `path` through a temporary file and a rename, so a reader never sees half of it.

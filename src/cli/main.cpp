@@ -96,6 +96,40 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   add_data_options(report_cmd, report.data);
 
+  strata::cli::TuneCommandOptions tune;
+  auto* tune_cmd = app.add_subcommand("tune", "Hyper-parameter search (grid, random, halving, hyperband) with cross-validation");
+  tune_cmd->add_option("--space", tune.space, "Search space JSON file")->required()->check(CLI::ExistingFile);
+  tune_cmd->add_option("--data", tune.data, "A .csv file, fashion_mnist, an IDX folder or an image folder")->capture_default_str();
+  tune_cmd->add_option("--label-column", tune.label_column, "CSV: label column name (default: the last column)");
+  tune_cmd->add_flag("!--no-header", tune.csv_header, "CSV: the file has no header row");
+  tune_cmd->add_option("--skip-rows", tune.csv_skip_rows, "CSV: lines to ignore at the top")->check(CLI::NonNegativeNumber);
+  tune_cmd->add_option("--class-names", tune.class_names, "CSV: names of labels 0, 1, ... (comma separated)")->delimiter(',');
+  tune_cmd->add_option("--test-split", tune.test_split, "CSV: stratified share held out for the final test")
+      ->capture_default_str()
+      ->check(CLI::Range(0.05, 0.9));
+  tune_cmd->add_option("--limit", tune.images.limit, "Image data: use only the first N training samples")->check(CLI::NonNegativeNumber);
+  tune_cmd->add_option("--model", tune.model, "mlp, or a model spec .json with \"$param\" placeholders")->capture_default_str();
+  tune_cmd->add_option("--objective", tune.objective, "val_accuracy, val_loss or val_<metric>")->capture_default_str();
+  tune_cmd->add_option("--direction", tune.direction, "auto (losses and errors minimized), max or min")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "max", "min"}));
+  tune_cmd->add_option("--strategy", tune.strategy, "grid, random, halving or hyperband")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"grid", "random", "halving", "hyperband"}));
+  tune_cmd->add_option("--trials", tune.trials, "random: candidates; halving: first-rung candidates")->capture_default_str()->check(CLI::PositiveNumber);
+  tune_cmd->add_option("--epochs", tune.epochs, "Full training budget per candidate")->capture_default_str()->check(CLI::PositiveNumber);
+  tune_cmd->add_option("--min-epochs", tune.min_epochs, "halving/hyperband: first rung's budget")->capture_default_str()->check(CLI::PositiveNumber);
+  tune_cmd->add_option("--eta", tune.eta, "halving/hyperband: keep the best 1/eta per rung")->capture_default_str()->check(CLI::Range(2, 100));
+  tune_cmd->add_option("--folds", tune.folds, "Stratified cross-validation folds (1: one held-out split)")->capture_default_str()->check(CLI::Range(1, 100));
+  tune_cmd->add_option("--validation-split", tune.validation_split, "Held-out share when --folds 1")->capture_default_str()->check(CLI::Range(0.05, 0.9));
+  tune_cmd->add_option("--patience", tune.patience, "Early stopping patience inside a trial (0: off)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  tune_cmd->add_flag("!--no-standardize", tune.standardize, "Do not standardize features per fold");
+  tune_cmd->add_option("--time-budget", tune.time_budget, "Seconds; no trial starts after them (0: none)")->check(CLI::NonNegativeNumber);
+  tune_cmd->add_option("--parallel", tune.parallel, "Trials run at once, sharing the cores")->capture_default_str()->check(CLI::PositiveNumber);
+  tune_cmd->add_option("--seed", tune.seed, "Seed for candidates, folds, initialization")->capture_default_str();
+  tune_cmd->add_option("--output", tune.output, "Folder for results.jsonl (resumable), best.json, best.strata, report.html")->capture_default_str();
+  tune_cmd->add_option("--verbose", tune.verbose, "0 quiet, 1 a line per trial")->capture_default_str()->check(CLI::Range(0, 1));
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
@@ -118,6 +152,7 @@ int main(int argc, char** argv) {
     if (*predict_cmd) return strata::cli::run_predict(model_path, images, eval_data, count, top_k);
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
     if (*augment_cmd) return strata::cli::run_augment_preview(preview);
+    if (*tune_cmd) return strata::cli::run_tune(tune);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

@@ -212,6 +212,8 @@ DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
   std::string line;
   std::vector<std::string> header;
   long line_no = 0;
+  for (; line_no < o.skip_rows; ++line_no)
+    STRATA_CHECK(std::getline(in, line), "csv_dataset: '", path, "' has fewer than the ", o.skip_rows, " lines to skip");
   if (o.header) {
     STRATA_CHECK(std::getline(in, line), "csv_dataset: '", path, "' is empty");
     ++line_no;
@@ -266,6 +268,17 @@ DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); });
   std::map<std::string, std::int64_t> index;
   for (std::size_t i = 0; i < names.size(); ++i) index[names[i]] = static_cast<std::int64_t>(i);
+  if (!o.class_names.empty()) {
+    // Numeric labels 0..k-1 named by the caller.
+    for (const auto& name : names) {
+      double v = -1;
+      STRATA_CHECK(numeric && parse_number(name, v) && v >= 0 && v < double(o.class_names.size()), "csv_dataset: '", path,
+                   "' has the label \"", name, "\" but the ", o.class_names.size(),
+                   " class names given need numeric labels 0 to ", o.class_names.size() - 1);
+      index[name] = static_cast<std::int64_t>(v);
+    }
+    names = o.class_names;
+  }
   const auto n = static_cast<std::int64_t>(rows.size()), f = static_cast<std::int64_t>(rows[0].size());
   Tensor x = Tensor::empty({n, f});
   std::vector<std::int64_t> y(rows.size());

@@ -106,6 +106,8 @@ struct CsvOptions {
   bool header = true;
   char delimiter = ',';
   bool skip_bad_rows = false;  // drop malformed rows with a warning instead of failing
+  int skip_rows = 0;           // lines to ignore before the header (or the data)
+  std::vector<std::string> class_names;  // names for label values 0, 1, ... (numeric labels only)
 };
 // Features must be numeric; labels may be numbers or strings (mapped to class indices in
 // sorted order; the class names are the label strings).

@@ -68,6 +68,45 @@ std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> stratified_split
   return {train, validation};
 }
 
+namespace {
+// Fold f validates on the examples whose position in `order` is f modulo k.
+std::vector<Fold> deal_folds(const std::vector<std::int64_t>& order, int k) {
+  std::vector<Fold> folds(static_cast<std::size_t>(k));
+  for (std::size_t i = 0; i < order.size(); ++i)
+    for (int f = 0; f < k; ++f) (int(i % std::size_t(k)) == f ? folds[f].validation : folds[f].train).push_back(order[i]);
+  for (auto& f : folds) {
+    std::sort(f.train.begin(), f.train.end());
+    std::sort(f.validation.begin(), f.validation.end());
+  }
+  return folds;
+}
+}  // namespace
+
+std::vector<Fold> kfold(std::int64_t n, int k, std::uint64_t seed) {
+  STRATA_CHECK(k >= 2 && k <= n, "kfold: need 2 <= k <= examples, got k = ", k, " for ", n, " examples");
+  std::vector<std::int64_t> order(static_cast<std::size_t>(n));
+  std::iota(order.begin(), order.end(), 0);
+  Generator gen(seed);
+  std::shuffle(order.begin(), order.end(), gen.engine());
+  return deal_folds(order, k);
+}
+
+std::vector<Fold> stratified_kfold(const Tensor& labels, int k, std::uint64_t seed) {
+  const auto l = labels.to_vector<std::int64_t>();
+  STRATA_CHECK(k >= 2, "stratified_kfold: need k >= 2, got ", k);
+  std::map<std::int64_t, std::vector<std::int64_t>> by_class;
+  for (std::size_t i = 0; i < l.size(); ++i) by_class[l[i]].push_back(static_cast<std::int64_t>(i));
+  Generator gen(seed);
+  std::vector<std::int64_t> order;
+  for (auto& [label, indices] : by_class) {
+    STRATA_CHECK(indices.size() >= std::size_t(k), "stratified_kfold: class ", label, " has ", indices.size(),
+                 " examples, fewer than the ", k, " folds");
+    std::shuffle(indices.begin(), indices.end(), gen.engine());
+    order.insert(order.end(), indices.begin(), indices.end());
+  }
+  return deal_folds(order, k);
+}
+
 std::map<std::int64_t, double> class_weights(const Tensor& labels, std::int64_t classes) {
   const auto l = labels.to_vector<std::int64_t>();
   std::vector<std::int64_t> counts(classes, 0);

@@ -34,6 +34,17 @@ std::pair<std::vector<std::int64_t>, std::vector<std::int64_t>> stratified_split
                                                                                  double validation_fraction,
                                                                                  std::uint64_t seed);
 
+// k-fold cross-validation: each example is in exactly one fold's validation part.
+struct Fold {
+  std::vector<std::int64_t> train, validation;  // sorted indices
+};
+// Shuffled (seeded) k folds of n examples; fold sizes differ by at most one.
+std::vector<Fold> kfold(std::int64_t n, int k, std::uint64_t seed);
+// Folds that keep each class's proportion: every class is shuffled and dealt round-robin over
+// the folds, so a class's count differs by at most one between folds (scikit-learn's
+// StratifiedKFold). Each class needs at least k examples.
+std::vector<Fold> stratified_kfold(const Tensor& labels, int k, std::uint64_t seed);
+
 // scikit-learn's "balanced" weights: n_samples / (n_classes * count(class)).
 std::map<std::int64_t, double> class_weights(const Tensor& labels, std::int64_t classes);
 

@@ -72,7 +72,7 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
          escape(o.title) + "</text>\n";
   // grid and ticks
   // Whole-number x (epochs) gets whole-number ticks.
-  bool integer_x = !o.unit_square;
+  bool integer_x = !o.unit_square && !o.points_only;
   for (const auto& s : series)
     for (double v : s.x) integer_x = integer_x && v == std::floor(v);
   const double xs = integer_x ? std::max(1.0, std::round(tick_step(x1 - x0))) : tick_step(x1 - x0);
@@ -101,8 +101,9 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
     std::string points;
     for (std::size_t i = 0; i < s.x.size(); ++i)
       if (std::isfinite(s.y[i])) points += fmt("%.1f", X(s.x[i])) + "," + fmt("%.1f", Y(s.y[i])) + " ";
-    svg += "<polyline fill=\"none\" stroke=\"" + std::string(color) + "\" stroke-width=\"2\" points=\"" + points + "\"/>\n";
-    if (s.x.size() <= 50)
+    if (!o.points_only)
+      svg += "<polyline fill=\"none\" stroke=\"" + std::string(color) + "\" stroke-width=\"2\" points=\"" + points + "\"/>\n";
+    if (s.x.size() <= 50 || o.points_only)
       for (std::size_t i = 0; i < s.x.size(); ++i)
         if (std::isfinite(s.y[i]))
           svg += "<circle cx=\"" + fmt("%.1f", X(s.x[i])) + "\" cy=\"" + fmt("%.1f", Y(s.y[i])) + "\" r=\"3\" fill=\"" + color + "\"/>\n";

@@ -17,6 +17,7 @@ struct ChartOptions {
   std::string title, x_label, y_label;
   int width = 560, height = 360;
   bool unit_square = false;  // axes fixed to [0, 1] with the diagonal drawn (ROC)
+  bool points_only = false;  // a scatter plot: markers, no connecting lines
 };
 
 std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options);

@@ -5,7 +5,9 @@
 namespace strata {
 
 Generator& default_generator() {
-  static Generator generator(42);
+  // One per thread, so searches that train several models at once on different threads do
+  // not draw from (or reseed) each other's generator.
+  thread_local Generator generator(42);
   return generator;
 }
 

@@ -26,7 +26,8 @@ class Generator {
   std::mt19937_64 engine_;
 };
 
-// The process-wide generator used when none is passed explicitly.
+// The calling thread's generator, used when none is passed explicitly (each thread has its
+// own, seeded 42 until manual_seed is called on that thread).
 Generator& default_generator();
 void manual_seed(std::uint64_t seed);
 

@@ -20,6 +20,7 @@ class Monitor {
   double value(const Logs& logs) const;
   // True when v beats the best so far by more than min_delta (the first value always does).
   bool improved(double v) const;
+  bool minimize() const { return minimize_; }
   void record(double v) { best_ = v; seen_ = true; }
   double best() const { return best_; }
   const std::string& key() const { return key_; }

@@ -1,0 +1,183 @@
+// `strata tune`: hyper-parameter search on a CSV file or an image data set, then the best
+// configuration (and the default one, for comparison) retrained on all training data and
+// scored on held-out test data.
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "commands.h"
+#include "dataset.h"
+#include "strata/data/preprocessing.h"
+#include "strata/io/model_io.h"
+#include "strata/tensor/math.h"
+#include "strata/tune/report.h"
+#include "strata/tune/training_evaluator.h"
+
+namespace strata::cli {
+namespace {
+
+nlohmann::ordered_json read_json_file(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  STRATA_CHECK(in.good(), "cannot open ", what, " '", path, "'");
+  try {
+    return nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat(what, " '", path, "' is not valid JSON: ", e.what()));
+  }
+}
+
+struct Splits {
+  Tensor x_train, y_train, x_test, y_test;
+  std::vector<std::string> class_names;
+  std::string description;
+};
+
+Splits load_data(const TuneCommandOptions& o) {
+  Splits s;
+  if (std::filesystem::path(o.data).extension() == ".csv") {
+    data::CsvOptions csv;
+    csv.label_column = o.label_column;
+    csv.header = o.csv_header;
+    csv.skip_rows = o.csv_skip_rows;
+    csv.class_names = o.class_names;
+    const auto all = data::csv_dataset(o.data, csv);
+    const data::Example e = data::to_tensors(*all);
+    const auto [train, test] = data::stratified_split(e.target, o.test_split, o.seed);
+    s.x_train = gather_rows(e.input, train);
+    s.y_train = gather_rows(e.target, train);
+    s.x_test = gather_rows(e.input, test);
+    s.y_test = gather_rows(e.target, test);
+    s.class_names = all->class_names();
+    s.description = all->describe() + "; " + std::to_string(train.size()) + " for the search, " +
+                    std::to_string(test.size()) + " held out for the test (stratified)";
+    return s;
+  }
+  DataOptions d = o.images;
+  d.data = o.data;
+  const auto train = load_split(d, "train"), test = load_split(d, "test");
+  const data::Example a = data::to_tensors(*train), b = data::to_tensors(*test);
+  s.x_train = a.input;
+  s.y_train = a.target;
+  s.x_test = b.input;
+  s.y_test = b.target;
+  s.class_names = train->class_names();
+  s.description = "train: " + train->describe() + "; test: " + test->describe();
+  return s;
+}
+
+// Epochs for the final fit on all training data: the mean epoch at which the folds peaked.
+int final_epochs(const tune::TrialResult& t) {
+  double sum = 0;
+  for (const auto& f : t.folds) sum += f.best_epoch;
+  return std::max(1, static_cast<int>(std::lround(sum / double(t.folds.size()))));
+}
+
+struct TestScore {
+  double accuracy, loss;
+  int epochs;
+  std::optional<data::Normalizer> normalizer;  // what the model's inputs must be standardized with
+};
+
+TestScore retrain_and_test(const tune::TrainingEvaluator& evaluator, const tune::TrialResult& trial, const Splits& s,
+                           const std::string& save_path) {
+  std::optional<data::Normalizer> normalizer;
+  const int epochs = final_epochs(trial);
+  train::Trainer trainer = evaluator.fit_all(trial.params, epochs, &normalizer);
+  // The test data standardized with the training data's statistics.
+  const auto logs = trainer.evaluate(normalizer ? normalizer->apply(s.x_test) : s.x_test, s.y_test);
+  if (!save_path.empty()) io::save_model(save_path, trainer.model(), &trainer.optimizer(), trainer.training_config());
+  const double accuracy = logs.count("accuracy") ? logs.at("accuracy") : std::nan("");
+  return {accuracy, logs.at("loss"), epochs, normalizer};
+}
+
+}  // namespace
+
+int run_tune(const TuneCommandOptions& o) {
+  STRATA_CHECK(!o.space.empty(), "tune: --space FILE.json is required");
+  const tune::SearchSpace space = tune::SearchSpace::from_json(read_json_file(o.space, "search space"));
+  std::printf("Loading %s\n", o.data.c_str());
+  const Splits s = load_data(o);
+  std::printf("%s\n", s.description.c_str());
+
+  tune::EvaluationSettings settings;
+  settings.objective = o.objective;
+  settings.folds = o.folds;
+  settings.validation_split = o.validation_split;
+  settings.patience = o.patience;
+  settings.standardize = o.standardize;
+  settings.seed = o.seed;
+  nlohmann::json model_description = o.model;
+  tune::ModelFamily family;
+  if (std::filesystem::path(o.model).extension() == ".json") {
+    const auto spec = nlohmann::json::parse(read_json_file(o.model, "model spec").dump());
+    family = tune::spec_family(spec);
+    model_description = spec;
+  } else {
+    STRATA_CHECK(o.model == "mlp", "tune: --model must be mlp or a model spec .json with \"$param\" placeholders, got \"",
+                 o.model, "\"");
+    family = tune::mlp_family();
+  }
+  tune::TrainingEvaluator evaluator(s.x_train, s.y_train, static_cast<std::int64_t>(s.class_names.size()), family, settings);
+  evaluator.check_parameters(space);
+
+  tune::TuneOptions t;
+  t.strategy = o.strategy;
+  t.trials = o.trials;
+  t.epochs = o.epochs;
+  t.min_epochs = o.min_epochs;
+  t.eta = o.eta;
+  t.seed = o.seed;
+  t.max_seconds = o.time_budget;
+  t.parallel = o.parallel;
+  t.maximize = o.direction == "auto" ? evaluator.maximize() : o.direction == "max";
+  t.results_path = (std::filesystem::path(o.output) / "results.jsonl").string();
+  t.baseline = true;
+  t.verbose = o.verbose;
+  // What decides a trial's score; a results file from other settings is refused, while the
+  // strategy, trial count and time budget may change between runs (finished trials are reused).
+  t.signature = {{"data", o.data},        {"label_column", o.label_column}, {"csv_skip_rows", o.csv_skip_rows},
+                 {"test_split", o.test_split}, {"limit", o.images.limit},  {"model", model_description},
+                 {"objective", o.objective}, {"folds", o.folds},          {"validation_split", o.validation_split},
+                 {"patience", o.patience}, {"standardize", o.standardize}, {"seed", o.seed}};
+  const char* validation = o.folds >= 2 ? "-fold stratified cross-validation" : " held-out split";
+  std::printf("search: %s over %zu parameters, objective %s (%s), %d%s, up to %d epochs per trial%s\nresults: %s\n\n",
+              o.strategy.c_str(), space.params().size(), o.objective.c_str(), t.maximize ? "higher is better" : "lower is better",
+              o.folds >= 2 ? o.folds : 1, validation, o.epochs,
+              o.patience > 0 ? (" with early stopping (patience " + std::to_string(o.patience) + ")").c_str() : "",
+              t.results_path.c_str());
+
+  const tune::TuneResult result = tune::search(space, evaluator, t);
+  std::printf("\n%s%s\n", result.out_of_time ? "(stopped by the time budget)\n" : "", result.table(20).c_str());
+
+  const auto best_test = retrain_and_test(evaluator, result.best, s, (std::filesystem::path(o.output) / "best.strata").string());
+  std::string summary;
+  char line[512];
+  std::snprintf(line, sizeof line, "best configuration: %s\n  cross-validated %s %.4f +- %.4f; test accuracy %.4f (retrained on all %lld training rows for %d epochs)\n",
+                result.best.params.dump().c_str(), o.objective.c_str(), result.best.mean, result.best.stddev, best_test.accuracy,
+                static_cast<long long>(s.x_train.size(0)), best_test.epochs);
+  summary += line;
+  nlohmann::json best_json{{"params", result.best.params}, {"objective", o.objective}, {"mean", result.best.mean},
+                           {"std", result.best.stddev}, {"test_accuracy", best_test.accuracy}, {"epochs", best_test.epochs}};
+  if (best_test.normalizer)  // best.strata expects inputs standardized with these
+    best_json["standardize"] = {{"mean", best_test.normalizer->mean()}, {"std", best_test.normalizer->stddev()}};
+  if (result.has_baseline && result.baseline.ok()) {
+    const auto base_test = retrain_and_test(evaluator, result.baseline, s, "");
+    std::snprintf(line, sizeof line, "default configuration: %s\n  cross-validated %s %.4f +- %.4f; test accuracy %.4f\n",
+                  family.name == "mlp" ? "mlp layers=2 units=256 relu, adam lr=0.001, batch 32" : "the spec's defaults",
+                  o.objective.c_str(), result.baseline.mean, result.baseline.stddev, base_test.accuracy);
+    summary += line;
+    const bool wins = t.maximize ? result.best.mean > result.baseline.mean : result.best.mean < result.baseline.mean;
+    summary += wins ? "the best configuration beats the default on cross-validation\n"
+                    : "the search did not beat the default configuration\n";
+    best_json["baseline"] = {{"mean", result.baseline.mean}, {"std", result.baseline.stddev}, {"test_accuracy", base_test.accuracy}};
+  }
+  std::printf("%s", summary.c_str());
+  const auto dir = std::filesystem::path(o.output);
+  write_file_atomically((dir / "best.json").string(), best_json.dump(2) + "\n");
+  write_file_atomically((dir / "report.html").string(), tune::report_html(result, space, o.objective, summary));
+  std::printf("wrote %s, %s and %s\n", (dir / "best.strata").c_str(), (dir / "best.json").c_str(), (dir / "report.html").c_str());
+  return 0;
+}
+
+}  // namespace strata::cli
