@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs every Debian package Strata needs to build, test and run its main job.
 # Idempotent: packages already present are not touched, and apt-get runs only if one is missing.
-#   usage: scripts/install-deps.sh [--bench]   (--bench adds PyTorch and OpenBLAS for bench/)
+#   usage: scripts/install-deps.sh [--bench] [--examples]
+#     --bench     adds PyTorch and OpenBLAS for bench/
+#     --examples  adds the data sets the examples/ use (the breast-cancer CSV in python3-sklearn)
 set -euo pipefail
 
 packages=(
@@ -16,10 +18,14 @@ packages=(
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
   chromium                           # headless, to check that the HTML report opens
 )
-if [[ "${1:-}" == "--bench" ]]; then
-  # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
-  packages+=(python3-torch python3-numpy libopenblas0-pthread)
-fi
+for option in "$@"; do
+  case "$option" in
+    # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
+    --bench) packages+=(python3-torch python3-numpy libopenblas0-pthread) ;;
+    --examples) packages+=(python3-sklearn) ;;
+    *) echo "install-deps: unknown option $option (expected --bench or --examples)" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for p in "${packages[@]}"; do

@@ -304,7 +304,14 @@ TransformPtr random_erasing(double p, double value) {
   return std::make_shared<Erasing>(p, value);
 }
 
+Augmentation::Augmentation(std::vector<TransformPtr> transforms, double probability, int until_epoch)
+    : transforms_(std::move(transforms)), probability_(probability), until_epoch_(until_epoch) {
+  STRATA_CHECK(probability >= 0 && probability <= 1, "augmentation: p must be in [0, 1], got ", probability);
+  STRATA_CHECK(until_epoch >= 0, "augmentation: until must be a non-negative epoch count, got ", until_epoch);
+}
+
 Tensor Augmentation::apply(const Tensor& image, Generator& gen) const {
+  if (probability_ < 1 && gen.uniform() >= probability_) return image;  // no draw at p = 1: same stream as before
   Tensor out = image;
   for (const auto& t : transforms_) out = t->apply(out, gen);
   return out;
@@ -313,6 +320,8 @@ Tensor Augmentation::apply(const Tensor& image, Generator& gen) const {
 std::string Augmentation::spec() const {
   std::string s;
   for (const auto& t : transforms_) s += (s.empty() ? "" : ",") + t->spec();
+  if (probability_ < 1) s += ",p=" + number(probability_);
+  if (until_epoch_ > 0) s += ",until=" + std::to_string(until_epoch_);
   return s;
 }
 
@@ -320,6 +329,8 @@ Augmentation parse_augmentation(const std::string& spec) {
   std::map<std::string, double> values;
   std::vector<std::string> order;
   FillMode fill = FillMode::constant;
+  double probability = 1.0;
+  int until_epoch = 0;
   std::stringstream in(spec);
   std::string item;
   while (std::getline(in, item, ',')) {
@@ -333,6 +344,21 @@ Augmentation parse_augmentation(const std::string& spec) {
       fill = value == "nearest" ? FillMode::nearest : value == "reflect" ? FillMode::reflect : FillMode::constant;
       continue;
     }
+    if (key == "p") {
+      char* end = nullptr;
+      probability = std::strtod(value.c_str(), &end);
+      STRATA_CHECK(!value.empty() && end == value.c_str() + value.size() && probability >= 0 && probability <= 1,
+                   "augmentation: p needs a probability in [0, 1], got \"", value, "\"");
+      continue;
+    }
+    if (key == "until") {
+      char* end = nullptr;
+      const long v = std::strtol(value.c_str(), &end, 10);
+      STRATA_CHECK(!value.empty() && end == value.c_str() + value.size() && v >= 1, "augmentation: until needs a positive ",
+                   "number of epochs, got \"", value, "\"");
+      until_epoch = static_cast<int>(v);
+      continue;
+    }
     static const std::map<std::string, double> defaults = {
         {"flip", 1},       {"vflip", 1},     {"rotate", 15},    {"translate", 0.1}, {"zoom", 0.1},  {"crop", 4},
         {"brightness", 0.2}, {"contrast", 0.2}, {"saturation", 0.2}, {"hue", 0.05},   {"noise", 0.05}, {"erase", 0.5}};
@@ -340,7 +366,7 @@ Augmentation parse_augmentation(const std::string& spec) {
     if (d == defaults.end()) {
       std::string known;
       for (const auto& [k, v] : defaults) known += k + ", ";
-      throw Error(detail::concat("augmentation: unknown option \"", key, "\"; expected one of ", known, "fill"));
+      throw Error(detail::concat("augmentation: unknown option \"", key, "\"; expected one of ", known, "fill, p, until"));
     }
     double v = d->second;
     if (!value.empty()) {
@@ -380,7 +406,7 @@ Augmentation parse_augmentation(const std::string& spec) {
       transforms.push_back(random_erasing(v));
     }
   }
-  return Augmentation(std::move(transforms));
+  return Augmentation(std::move(transforms), probability, until_epoch);
 }
 
 }  // namespace strata::data

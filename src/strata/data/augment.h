@@ -54,18 +54,29 @@ TransformPtr random_erasing(double probability = 0.5, double value = 0.0);
 class Augmentation {
  public:
   Augmentation() = default;
-  explicit Augmentation(std::vector<TransformPtr> transforms) : transforms_(std::move(transforms)) {}
+  // Each example goes through the transforms with `probability` and is left as it is otherwise
+  // (torchvision's RandomApply): a share of clean examples keeps the model seeing the data as
+  // evaluation will show it.
+  // `until_epoch` > 0 augments only the first until_epoch epochs; the rest train on clean data
+  // (a final stretch on the evaluation distribution, as YOLOX's "no-aug epochs").
+  explicit Augmentation(std::vector<TransformPtr> transforms, double probability = 1.0, int until_epoch = 0);
   Tensor apply(const Tensor& image, Generator& gen) const;
+  double probability() const { return probability_; }
+  // Whether epoch `epoch` (counted from 0, as fit() does) is augmented.
+  bool active_in(int epoch) const { return until_epoch_ <= 0 || epoch < until_epoch_; }
   bool empty() const { return transforms_.empty(); }
   std::string spec() const;
 
  private:
   std::vector<TransformPtr> transforms_;
+  double probability_ = 1.0;
+  int until_epoch_ = 0;
 };
 
 // Comma-separated options: flip (horizontal), vflip, rotate=DEG, translate=FRAC, zoom=FRAC,
 // crop=PIXELS, brightness=D, contrast=F, saturation=F, hue=TURNS, noise=STD, erase=P,
-// fill=constant|nearest|reflect. Unknown or malformed options throw, naming them.
+// fill=constant|nearest|reflect, p=PROBABILITY (share of examples augmented; default 1),
+// until=EPOCHS (augment the first EPOCHS epochs only; default all). Unknown or malformed options throw, naming them.
 Augmentation parse_augmentation(const std::string& spec);
 
 }  // namespace strata::data

@@ -52,7 +52,7 @@ Example DataLoader::make_batch(long index) const {
   const std::size_t end = std::min(order_.size(), begin + options_.batch_size);
   const std::vector<std::int64_t> rows(order_.begin() + begin, order_.begin() + end);
   Example batch = dataset_->get_batch(rows);
-  if (training_ && options_.augmentation && !options_.augmentation->empty()) {
+  if (training_ && options_.augmentation && !options_.augmentation->empty() && options_.augmentation->active_in(epoch_)) {
     for (std::size_t i = 0; i < rows.size(); ++i) {
       Generator gen(mix(options_.seed ^ mix(static_cast<std::uint64_t>(epoch_) * 0x100000000ULL + begin + i)));
       Tensor slot = batch.input.select(0, static_cast<std::int64_t>(i));
