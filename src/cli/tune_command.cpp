@@ -87,8 +87,7 @@ TestScore retrain_and_test(const tune::TrainingEvaluator& evaluator, const tune:
   // The test data standardized with the training data's statistics.
   const auto logs = trainer.evaluate(normalizer ? normalizer->apply(s.x_test) : s.x_test, s.y_test);
   if (!save_path.empty()) io::save_model(save_path, trainer.model(), &trainer.optimizer(), trainer.training_config());
-  const double accuracy = logs.count("accuracy") ? logs.at("accuracy") : std::nan("");
-  return {accuracy, logs.at("loss"), epochs, normalizer};
+  return {logs.at("accuracy"), logs.at("loss"), epochs, normalizer};
 }
 
 }  // namespace
@@ -153,24 +152,30 @@ int run_tune(const TuneCommandOptions& o) {
   const auto best_test = retrain_and_test(evaluator, result.best, s, (std::filesystem::path(o.output) / "best.strata").string());
   std::string summary;
   char line[512];
-  std::snprintf(line, sizeof line, "best configuration: %s\n  cross-validated %s %.4f +- %.4f; test accuracy %.4f (retrained on all %lld training rows for %d epochs)\n",
-                result.best.params.dump().c_str(), o.objective.c_str(), result.best.mean, result.best.stddev, best_test.accuracy,
-                static_cast<long long>(s.x_train.size(0)), best_test.epochs);
+  std::snprintf(line, sizeof line,
+                "best configuration: %s\n  cross-validated %s %.4f +- %.4f; retrained on all %lld training rows for %d epochs: "
+                "test accuracy %.4f, test loss %.4f (%lld rows)\n",
+                result.best.params.dump().c_str(), o.objective.c_str(), result.best.mean, result.best.stddev,
+                static_cast<long long>(s.x_train.size(0)), best_test.epochs, best_test.accuracy, best_test.loss,
+                static_cast<long long>(s.x_test.size(0)));
   summary += line;
   nlohmann::json best_json{{"params", result.best.params}, {"objective", o.objective}, {"mean", result.best.mean},
-                           {"std", result.best.stddev}, {"test_accuracy", best_test.accuracy}, {"epochs", best_test.epochs}};
+                           {"std", result.best.stddev}, {"test_accuracy", best_test.accuracy}, {"test_loss", best_test.loss}, {"epochs", best_test.epochs}};
   if (best_test.normalizer)  // best.strata expects inputs standardized with these
     best_json["standardize"] = {{"mean", best_test.normalizer->mean()}, {"std", best_test.normalizer->stddev()}};
   if (result.has_baseline && result.baseline.ok()) {
     const auto base_test = retrain_and_test(evaluator, result.baseline, s, "");
-    std::snprintf(line, sizeof line, "default configuration: %s\n  cross-validated %s %.4f +- %.4f; test accuracy %.4f\n",
+    std::snprintf(line, sizeof line,
+                  "default configuration: %s\n  cross-validated %s %.4f +- %.4f; retrained for %d epochs: test accuracy %.4f, "
+                  "test loss %.4f\n",
                   family.name == "mlp" ? "mlp layers=2 units=256 relu, adam lr=0.001, batch 32" : "the spec's defaults",
-                  o.objective.c_str(), result.baseline.mean, result.baseline.stddev, base_test.accuracy);
+                  o.objective.c_str(), result.baseline.mean, result.baseline.stddev, base_test.epochs, base_test.accuracy,
+                  base_test.loss);
     summary += line;
     const bool wins = t.maximize ? result.best.mean > result.baseline.mean : result.best.mean < result.baseline.mean;
     summary += wins ? "the best configuration beats the default on cross-validation\n"
                     : "the search did not beat the default configuration\n";
-    best_json["baseline"] = {{"mean", result.baseline.mean}, {"std", result.baseline.stddev}, {"test_accuracy", base_test.accuracy}};
+    best_json["baseline"] = {{"mean", result.baseline.mean}, {"std", result.baseline.stddev}, {"test_accuracy", base_test.accuracy}, {"test_loss", base_test.loss}};
   }
   std::printf("%s", summary.c_str());
   const auto dir = std::filesystem::path(o.output);

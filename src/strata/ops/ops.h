@@ -133,6 +133,27 @@ Variable log_softmax(const Variable& x, std::int64_t axis = -1);
 // rest by 1/(1-rate); the identity otherwise.
 Variable dropout(const Variable& x, double rate, bool training, Generator* generator = nullptr);
 
+// ---------------------------------------------------------------- recurrent (recurrent.cpp)
+enum class RnnCell { simple, lstm, gru };
+struct RnnOptions {
+  RnnCell cell = RnnCell::lstm;
+  std::string activation = "tanh";               // SimpleRNN's output; LSTM/GRU candidate (and LSTM's cell output)
+  std::string recurrent_activation = "sigmoid";  // LSTM and GRU gates
+  bool reset_after = true;                        // GRU: reset gate after the recurrent product (Keras 2.x+, PyTorch)
+  bool go_backwards = false;                      // process the sequence in reverse (outputs in processing order)
+};
+// A recurrent layer over a whole sequence, with backpropagation through time.
+//   x [B, T, F]; kernel [F, G*H]; recurrent_kernel [H, G*H]; bias [G*H] ([2, G*H] for GRU with
+//   reset_after: input and recurrent biases) or undefined; G = 1 (SimpleRNN), 4 (LSTM: i, f, c,
+//   o), 3 (GRU: z, r, h), Keras' gate orders.
+//   initial_states: none (zeros) or {h0} / {h0, c0} for LSTM, each [B, H].
+//   mask [B, T] (nonzero: the step counts): a skipped step carries the states over and outputs
+//   the carried h. recurrent_dropout_mask [B, H] multiplies h before every recurrent product.
+// Returns {sequence [B, T, H], h_T [B, H]} and, for LSTM, c_T [B, H].
+std::vector<Variable> rnn(const Variable& x, const std::vector<Variable>& initial_states, const Variable& kernel,
+                          const Variable& recurrent_kernel, const Variable& bias, const RnnOptions& options,
+                          const Tensor& mask = Tensor(), const Tensor& recurrent_dropout_mask = Tensor());
+
 // ---------------------------------------------------------------- losses (loss.cpp)
 enum class Reduction { mean, sum, none };
 

@@ -46,25 +46,16 @@ Variable slice(const Variable& a, std::int64_t axis, std::int64_t start, std::in
 
 Variable concat(const std::vector<Variable>& parts, std::int64_t axis) {
   STRATA_CHECK(!parts.empty(), "concat: no tensors given");
-  const auto& first = parts.front().value();
-  axis = normalize_axis(axis, first.dim(), "concat");
-  Shape out_shape = first.shape();
-  out_shape[axis] = 0;
+  axis = normalize_axis(axis, parts.front().dim(), "concat");
+  std::vector<Tensor> values;
   std::vector<std::int64_t> offsets;
+  std::int64_t offset = 0;
   for (const auto& p : parts) {
-    const Tensor& v = p.value();
-    STRATA_CHECK(v.dim() == first.dim() && v.dtype() == first.dtype(), "concat: tensor ", offsets.size(), " is ",
-                 shape_str(v.shape()), " ", dtype_name(v.dtype()), " but the first is ", shape_str(first.shape()), " ",
-                 dtype_name(first.dtype()));
-    for (std::int64_t i = 0; i < v.dim(); ++i)
-      STRATA_CHECK(i == axis || v.shape()[i] == first.shape()[i], "concat: shapes ", shape_str(first.shape()), " and ",
-                   shape_str(v.shape()), " differ outside axis ", axis);
-    offsets.push_back(out_shape[axis]);
-    out_shape[axis] += v.shape()[axis];
+    values.push_back(p.value());
+    offsets.push_back(offset);
+    offset += p.dim() > axis ? p.size(axis) : 0;
   }
-  Tensor out = Tensor::empty(out_shape, first.dtype());
-  for (std::size_t i = 0; i < parts.size(); ++i)
-    out.slice(axis, offsets[i], offsets[i] + parts[i].size(axis)).copy_(parts[i].value());
+  const Tensor out = strata::concat(values, axis);
   return Variable(out, parts, [axis, offsets](std::vector<Variable>& in, const Tensor& g) {
     for (std::size_t i = 0; i < in.size(); ++i)
       if (in[i].requires_grad())

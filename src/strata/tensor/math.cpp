@@ -225,4 +225,36 @@ bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
   return true;
 }
 
+Tensor concat(const std::vector<Tensor>& parts, std::int64_t axis) {
+  STRATA_CHECK(!parts.empty(), "concat: no tensors given");
+  const Tensor& first = parts.front();
+  axis = normalize_axis(axis, first.dim(), "concat");
+  Shape out_shape = first.shape();
+  out_shape[axis] = 0;
+  for (std::size_t k = 0; k < parts.size(); ++k) {
+    const Tensor& v = parts[k];
+    STRATA_CHECK(v.dim() == first.dim() && v.dtype() == first.dtype(), "concat: tensor ", k, " is ", shape_str(v.shape()),
+                 " ", dtype_name(v.dtype()), " but the first is ", shape_str(first.shape()), " ", dtype_name(first.dtype()));
+    for (std::int64_t i = 0; i < v.dim(); ++i)
+      STRATA_CHECK(i == axis || v.shape()[i] == first.shape()[i], "concat: shapes ", shape_str(first.shape()), " and ",
+                   shape_str(v.shape()), " differ outside axis ", axis);
+    out_shape[axis] += v.shape()[axis];
+  }
+  Tensor out = Tensor::empty(out_shape, first.dtype());
+  std::int64_t offset = 0;
+  for (const auto& p : parts) {
+    out.slice(axis, offset, offset + p.size(axis)).copy_(p);
+    offset += p.size(axis);
+  }
+  return out;
+}
+
+Tensor flip(const Tensor& t, std::int64_t axis) {
+  axis = normalize_axis(axis, t.dim(), "flip");
+  Tensor out = Tensor::empty(t.shape(), t.dtype());
+  const std::int64_t n = t.size(axis);
+  for (std::int64_t i = 0; i < n; ++i) out.select(axis, i).copy_(t.select(axis, n - 1 - i));
+  return out;
+}
+
 }  // namespace strata

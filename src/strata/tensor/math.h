@@ -49,6 +49,10 @@ Tensor argmax(const Tensor& a, std::int64_t axis, bool keepdim = false);
 
 // Rows `rows` of t along axis 0, in that order, as a new contiguous tensor (batch assembly).
 Tensor gather_rows(const Tensor& t, const std::vector<std::int64_t>& rows);
+// Joins tensors along `axis` (equal shapes elsewhere, one dtype); throws naming the mismatch.
+Tensor concat(const std::vector<Tensor>& parts, std::int64_t axis);
+// The tensor with `axis` reversed (a copy).
+Tensor flip(const Tensor& t, std::int64_t axis);
 
 // Sums a broadcast gradient back down to `shape` (the inverse of broadcasting).
 Tensor sum_to(const Tensor& a, const Shape& shape);

@@ -158,9 +158,10 @@ train::Trainer TrainingEvaluator::make_trainer(const Params& params) const {
   } else {
     optimizer = optim::make_optimizer(name, model->trainable_variables(), o, default_rate);
   }
+  // Accuracy always (the final test reports it), and the objective's metric.
   const std::string metric = settings_.objective.substr(4);
-  std::vector<std::string> metrics;
-  if (metric != "loss") metrics.push_back(metric);
+  std::vector<std::string> metrics{"accuracy"};
+  if (metric != "loss" && metric != "accuracy") metrics.push_back(metric);
   return train::compile(model, std::move(optimizer), train::loss_by_name("sparse_categorical_crossentropy"), metrics);
 }
 
