@@ -21,18 +21,12 @@ const json& golden() {
   return data;
 }
 
-Tensor tensor_of(const json& j, DType dtype) {
-  return Tensor::from_vector(j["data"].get<std::vector<double>>(), j["shape"].get<Shape>()).to(dtype);
-}
+Tensor tensor_of(const json& j, DType dtype) { return strata::testing::golden_tensor(j, dtype); }
 
 double tolerance(DType dtype) { return dtype == DType::f32 ? 1e-4 : 1e-9; }
 
-// Largest error relative to the largest magnitude of the expected tensor.
 void expect_close(const Tensor& actual, const json& expected, DType dtype, const std::string& what) {
-  const Tensor e = tensor_of(expected, DType::f64);
-  ASSERT_EQ(actual.shape(), e.shape()) << what;
-  const double scale = std::max(max(abs(e)).item(), 1e-12);
-  EXPECT_LT(max_abs_diff(actual.to(DType::f64), e) / scale, tolerance(dtype)) << what;
+  strata::testing::expect_close_to_golden(actual, expected, tolerance(dtype), what);
 }
 
 class GoldenTorch : public ::testing::TestWithParam<DType> {};

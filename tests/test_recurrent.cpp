@@ -87,3 +87,73 @@ TEST(Recurrent, MaskedStepsCarryTheStateOver) {
     EXPECT_TRUE(allclose(masked[0].value().select(1, t), first[1].value(), 0, 0)) << "step " << t;
   EXPECT_TRUE(allclose(masked[2].value(), first[2].value(), 0, 0));
 }
+
+// ---------------------------------------------------------------- against PyTorch
+namespace {
+
+using json = nlohmann::json;
+using strata::testing::expect_close_to_golden;
+using strata::testing::golden_tensor;
+
+// PyTorch stacks gates along rows ([G*H, in]) in its order; Keras' layout is [in, G*H] in
+// Keras' order. GRU: PyTorch (r, z, n) -> Keras (z, r, h); LSTM and RNN orders agree.
+Tensor to_keras_layout(const Tensor& torch_rows, ops::RnnCell cell, DType dt) {
+  const Tensor t = torch_rows.dim() == 1 ? torch_rows.reshape({torch_rows.size(0), 1}) : torch_rows;
+  const std::int64_t H = t.size(0) / gates(cell);
+  std::vector<std::int64_t> order{0, 1, 2, 3};
+  if (cell == ops::RnnCell::gru) order = {1, 0, 2};
+  std::vector<Tensor> blocks;
+  for (int g = 0; g < gates(cell); ++g) blocks.push_back(t.slice(0, order[g] * H, (order[g] + 1) * H));
+  Tensor keras = concat(blocks, 0).transpose(0, 1).contiguous().to(dt);
+  return torch_rows.dim() == 1 ? keras.reshape({torch_rows.size(0)}) : keras;
+}
+
+class GoldenRnn : public ::testing::TestWithParam<DType> {};
+
+}  // namespace
+
+TEST_P(GoldenRnn, OutputsAndGradientsMatchPyTorch) {
+  const DType dt = GetParam();
+  const double tol = dt == DType::f32 ? 1e-4 : 1e-9;
+  const json golden = strata::testing::read_golden("torch_rnn_golden.json");
+  for (const auto& c : golden["cases"]) {
+    const std::string kind = c["kind"];
+    SCOPED_TRACE(kind);
+    const ops::RnnCell cell = kind == "lstm" ? ops::RnnCell::lstm : kind == "gru" ? ops::RnnCell::gru : ops::RnnCell::simple;
+    ops::RnnOptions o;
+    o.cell = cell;
+    o.reset_after = true;  // PyTorch's GRU applies the reset gate after the recurrent product
+    Variable x(golden_tensor(c["x"], dt), true), h0(golden_tensor(c["h0"], dt), true);
+    Variable kernel(to_keras_layout(golden_tensor(c["weight_ih_l0"]), cell, dt), true);
+    Variable recurrent(to_keras_layout(golden_tensor(c["weight_hh_l0"]), cell, dt), true);
+    const Tensor b_ih = to_keras_layout(golden_tensor(c["bias_ih_l0"]), cell, dt);
+    const Tensor b_hh = to_keras_layout(golden_tensor(c["bias_hh_l0"]), cell, dt);
+    const std::int64_t GH = b_ih.size(0);
+    Variable bias(cell == ops::RnnCell::gru ? concat({b_ih.reshape({1, GH}), b_hh.reshape({1, GH})}, 0) : add(b_ih, b_hh), true);
+    std::vector<Variable> states{h0};
+    Variable c0;
+    if (cell == ops::RnnCell::lstm) states.push_back(c0 = Variable(golden_tensor(c["c0"], dt), true));
+    const auto r = ops::rnn(x, states, kernel, recurrent, bias, o);
+    Variable loss = ops::add(ops::sum(ops::mul(r[0], Variable(golden_tensor(c["g_out"], dt)))),
+                             ops::sum(ops::mul(r[1], Variable(golden_tensor(c["g_h"], dt)))));
+    if (cell == ops::RnnCell::lstm) loss = ops::add(loss, ops::sum(ops::mul(r[2], Variable(golden_tensor(c["g_c"], dt)))));
+    loss.backward();
+    expect_close_to_golden(r[0].value(), c["output"], tol, "output sequence");
+    expect_close_to_golden(r[1].value(), c["h_n"], tol, "final h");
+    expect_close_to_golden(x.grad(), c["grad_x"], tol, "input gradient");
+    expect_close_to_golden(h0.grad(), c["grad_h0"], tol, "initial h gradient");
+    expect_close_to_golden(kernel.grad(), {{"shape", kernel.shape()}, {"data", to_keras_layout(golden_tensor(c["grad_weight_ih_l0"]), cell, DType::f64).to_vector<double>()}}, tol, "kernel gradient");
+    expect_close_to_golden(recurrent.grad(), {{"shape", recurrent.shape()}, {"data", to_keras_layout(golden_tensor(c["grad_weight_hh_l0"]), cell, DType::f64).to_vector<double>()}}, tol, "recurrent kernel gradient");
+    const Tensor gb_ih = to_keras_layout(golden_tensor(c["grad_bias_ih_l0"]), cell, DType::f64);
+    const Tensor gb_hh = to_keras_layout(golden_tensor(c["grad_bias_hh_l0"]), cell, DType::f64);
+    const Tensor expected_bias = cell == ops::RnnCell::gru ? concat({gb_ih.reshape({1, GH}), gb_hh.reshape({1, GH})}, 0) : gb_ih;
+    expect_close_to_golden(bias.grad(), {{"shape", expected_bias.shape()}, {"data", expected_bias.to_vector<double>()}}, tol, "bias gradient");
+    if (cell == ops::RnnCell::lstm) {
+      expect_close_to_golden(r[2].value(), c["c_n"], tol, "final c");
+      expect_close_to_golden(c0.grad(), c["grad_c0"], tol, "initial c gradient");
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, GoldenRnn, ::testing::Values(DType::f32, DType::f64),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });
