@@ -58,6 +58,15 @@ std::vector<LayerCase> cases() {
       {"Add", [] { return Add(); }, {{4}, {4}, {4}}, {4}, 0, 0},
       {"Multiply", [] { return Multiply(); }, {{2, 3}, {2, 3}}, {2, 3}, 0, 0},
       {"Concatenate", [] { return Concatenate(1); }, {{2, 3}, {4, 3}}, {6, 3}, 0, 0},
+      {"SimpleRNN", [] { return SimpleRNN(4); }, {{5, 3}}, {4}, 3, 0},
+      {"LSTMSequences", [] { return LSTM(nn::RecurrentOptions(3).return_sequences(true)); }, {{4, 2}}, {4, 3}, 3, 0},
+      {"GRU", [] { return GRU(3); }, {{4, 2}}, {3}, 3, 0},
+      {"GRUResetBeforeBackwards", [] { return GRU(nn::RecurrentOptions(3).reset_after(false).go_backwards(true)); },
+       {{4, 2}}, {3}, 3, 0},
+      {"BidirectionalLSTM", [] { return Bidirectional(LSTM(3, true)); }, {{4, 2}}, {4, 6}, 6, 0},
+      {"BidirectionalGRUSum", [] { return Bidirectional(GRU(3), "sum"); }, {{4, 2}}, {3}, 6, 0},
+      {"TimeDistributedDense", [] { return TimeDistributed(Dense(3, "tanh")); }, {{4, 5}}, {4, 3}, 2, 0},
+      {"Masking", [] { return Masking(0.5); }, {{4, 2}}, {4, 2}, 0, 0},
   };
 }
 

@@ -20,6 +20,7 @@ struct Variable::Node {
   bool is_result = false;        // made by an op (not a leaf), even after its graph is freed
   std::vector<Variable> inputs;  // empty for leaves
   BackwardFn backward;           // empty for leaves
+  Tensor mask;                   // a sequence mask riding along (see Variable::mask)
 
   // Destroying the last handle to a long chain would otherwise recurse once per node;
   // unlink uniquely owned inputs onto an explicit stack instead.
@@ -132,6 +133,16 @@ void Variable::backward(const Tensor& grad_output, bool retain_graph) {
       node->inputs.clear();
     }
   }
+}
+
+const Tensor& Variable::mask() const {
+  static const Tensor none;
+  return node_ ? node_->mask : none;
+}
+
+void Variable::set_mask(Tensor mask) {
+  STRATA_CHECK(node_, "set_mask: the variable is undefined");
+  node_->mask = std::move(mask);
 }
 
 }  // namespace strata

@@ -52,6 +52,12 @@ class Variable {
   // The same value, cut from the graph.
   Variable detach() const;
 
+  // Keras' mask travelling with a sequence (as Keras 3 attaches `_keras_mask` to tensors):
+  // [batch, time], nonzero for the time steps that count; undefined when there is none.
+  // Embedding(mask_zero) and Masking set it, recurrent layers read it.
+  const Tensor& mask() const;
+  void set_mask(Tensor mask);
+
   // True when both handles refer to the same node.
   bool same(const Variable& other) const { return node_ == other.node_; }
 

@@ -47,6 +47,7 @@ class Dense final : public Layer {
  public:
   explicit Dense(DenseOptions options);
   std::string type() const override { return "Dense"; }
+  bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const DenseOptions& options() const { return o_; }
 
@@ -90,6 +91,7 @@ class Dropout final : public Layer {
  public:
   explicit Dropout(double rate, std::string name = "");
   std::string type() const override { return "Dropout"; }
+  bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
  protected:
@@ -105,6 +107,7 @@ class Activation final : public Layer {
  public:
   explicit Activation(std::string activation, std::string name = "");
   std::string type() const override { return "Activation"; }
+  bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
   const std::string& activation() const { return activation_; }
 

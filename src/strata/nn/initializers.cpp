@@ -89,6 +89,46 @@ class RandomUniform final : public Initializer {
   double low_, high_;
 };
 
+// Keras' Orthogonal: a 2-D weight [rows, cols] with orthonormal rows or columns (whichever are
+// fewer), from Gram-Schmidt on a normal matrix; the recurrent kernels' default.
+class Orthogonal final : public Initializer {
+ public:
+  explicit Orthogonal(double gain) : gain_(gain) {}
+  Tensor make(const Shape& shape, Generator& gen) const override {
+    STRATA_CHECK(shape.size() >= 2, "orthogonal initializer: needs a weight of rank >= 2, got ", shape_str(shape));
+    const std::int64_t cols = shape.back(), rows = shape_numel(shape) / cols;
+    const bool transpose = rows < cols;  // orthonormalize the longer side's vectors
+    const std::int64_t n = transpose ? rows : cols, len = transpose ? cols : rows;
+    std::vector<std::vector<double>> v(static_cast<std::size_t>(n), std::vector<double>(static_cast<std::size_t>(len)));
+    for (std::int64_t i = 0; i < n; ++i) {
+      for (;;) {
+        for (auto& e : v[i]) e = gen.normal();
+        for (std::int64_t k = 0; k < i; ++k) {  // modified Gram-Schmidt
+          double d = 0;
+          for (std::int64_t j = 0; j < len; ++j) d += v[i][j] * v[k][j];
+          for (std::int64_t j = 0; j < len; ++j) v[i][j] -= d * v[k][j];
+        }
+        double norm = 0;
+        for (double e : v[i]) norm += e * e;
+        norm = std::sqrt(norm);
+        if (norm < 1e-6) continue;  // a degenerate draw: redraw
+        for (auto& e : v[i]) e /= norm;
+        break;
+      }
+    }
+    Tensor out = Tensor::empty(shape);
+    float* p = out.data<float>();
+    for (std::int64_t r = 0; r < rows; ++r)
+      for (std::int64_t c = 0; c < cols; ++c)
+        p[r * cols + c] = static_cast<float>(gain_ * (transpose ? v[r][c] : v[c][r]));
+    return out;
+  }
+  nlohmann::json config() const override { return {{"class_name", "orthogonal"}, {"config", {{"gain", gain_}}}}; }
+
+ private:
+  double gain_;
+};
+
 }  // namespace
 
 InitializerPtr constant_initializer(double value) { return std::make_shared<Constant>(value); }
@@ -104,9 +144,11 @@ InitializerPtr initializer(const std::string& name) {
   if (name == "lecun_normal") return std::make_shared<VarianceScaling>(name, 1.0, FanMode::in, false);
   if (name == "zeros") return constant_initializer(0.0);
   if (name == "ones") return constant_initializer(1.0);
+  if (name == "orthogonal") return std::make_shared<Orthogonal>(1.0);
+  if (name == "uniform") return random_uniform_initializer(-0.05, 0.05);  // Keras' Embedding default
   throw Error(detail::concat("initializer: unknown name \"", name,
                              "\"; expected glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, "
-                             "lecun_normal, zeros, ones, constant, random_normal or random_uniform"));
+                             "lecun_normal, zeros, ones, orthogonal, uniform, constant, random_normal or random_uniform"));
 }
 
 InitializerPtr initializer_from_config(const nlohmann::json& config) {
@@ -116,6 +158,7 @@ InitializerPtr initializer_from_config(const nlohmann::json& config) {
   if (name == "constant") return constant_initializer(c.value("value", 0.0));
   if (name == "random_normal") return random_normal_initializer(c.value("mean", 0.0), c.value("stddev", 0.05));
   if (name == "random_uniform") return random_uniform_initializer(c.value("minval", -0.05), c.value("maxval", 0.05));
+  if (name == "orthogonal") return std::make_shared<Orthogonal>(c.value("gain", 1.0));
   return initializer(name);
 }
 

@@ -61,7 +61,11 @@ Variable Layer::call(const std::vector<Variable>& inputs, bool training) {
     shapes.emplace_back(v.shape().begin() + 1, v.shape().end());
   }
   build_if_needed(shapes);
-  return forward(inputs, training);
+  Variable out = forward(inputs, training);
+  if (propagates_mask() && !out.mask().defined() && inputs[0].mask().defined() && out.dim() >= 2 &&
+      out.size(0) == inputs[0].size(0) && out.size(1) == inputs[0].size(1))
+    out.set_mask(inputs[0].mask());
+  return out;
 }
 
 SymbolicTensor Layer::operator()(const SymbolicTensor& x) { return (*this)(std::vector<SymbolicTensor>{x}); }

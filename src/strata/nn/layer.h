@@ -73,6 +73,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual Variable forward(const std::vector<Variable>& inputs, bool training) = 0;
   // Layer-specific entries of config()["config"].
   virtual void layer_config(nlohmann::json& config) const;
+  // Whether the output keeps the first input's sequence mask (Variable::mask) when forward()
+  // sets none: true for layers that work per time step (Dense, Dropout, Activation, ...).
+  virtual bool propagates_mask() const { return false; }
   // How many inputs the layer takes; 0 means one or more (merge layers).
   virtual std::size_t arity() const { return 1; }
   Weight& add_weight(const std::string& name, const Shape& shape, const InitializerPtr& init, bool trainable = true,

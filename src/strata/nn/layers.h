@@ -13,6 +13,7 @@
 #include "strata/nn/conv_layers.h"
 #include "strata/nn/core_layers.h"
 #include "strata/nn/graph.h"
+#include "strata/nn/recurrent_layers.h"
 
 namespace strata::layers {
 
@@ -89,5 +90,27 @@ inline Handle<nn::Softmax> Softmax(std::int64_t axis = -1) { return make<nn::Sof
 inline Handle<nn::Add> Add() { return make<nn::Add>(); }
 inline Handle<nn::Multiply> Multiply() { return make<nn::Multiply>(); }
 inline Handle<nn::Concatenate> Concatenate(std::int64_t axis = 1) { return make<nn::Concatenate>(axis); }
+
+// ---------------------------------------------------------------- sequences
+inline Handle<nn::Embedding> Embedding(std::int64_t input_dim, std::int64_t output_dim, bool mask_zero = false) {
+  return make<nn::Embedding>(input_dim, output_dim, mask_zero);
+}
+inline Handle<nn::Masking> Masking(double mask_value = 0.0) { return make<nn::Masking>(mask_value); }
+inline Handle<nn::Recurrent> SimpleRNN(nn::RecurrentOptions o) { return make<nn::Recurrent>(ops::RnnCell::simple, std::move(o)); }
+inline Handle<nn::Recurrent> LSTM(nn::RecurrentOptions o) { return make<nn::Recurrent>(ops::RnnCell::lstm, std::move(o)); }
+inline Handle<nn::Recurrent> GRU(nn::RecurrentOptions o) { return make<nn::Recurrent>(ops::RnnCell::gru, std::move(o)); }
+inline Handle<nn::Recurrent> SimpleRNN(std::int64_t units, bool return_sequences = false) {
+  return SimpleRNN(nn::RecurrentOptions(units).return_sequences(return_sequences));
+}
+inline Handle<nn::Recurrent> LSTM(std::int64_t units, bool return_sequences = false) {
+  return LSTM(nn::RecurrentOptions(units).return_sequences(return_sequences));
+}
+inline Handle<nn::Recurrent> GRU(std::int64_t units, bool return_sequences = false) {
+  return GRU(nn::RecurrentOptions(units).return_sequences(return_sequences));
+}
+inline Handle<nn::Bidirectional> Bidirectional(const Handle<nn::Recurrent>& layer, const std::string& merge_mode = "concat") {
+  return make<nn::Bidirectional>(layer.ptr(), merge_mode);
+}
+inline Handle<nn::TimeDistributed> TimeDistributed(nn::LayerPtr layer) { return make<nn::TimeDistributed>(std::move(layer)); }
 
 }  // namespace strata::layers

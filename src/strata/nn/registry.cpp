@@ -4,6 +4,7 @@
 #include <map>
 
 #include "strata/nn/conv_layers.h"
+#include "strata/nn/recurrent_layers.h"
 #include "strata/nn/registry.h"
 
 namespace strata::nn {
@@ -32,6 +33,24 @@ std::map<std::string, Factory>& factories() {
          return std::make_shared<Dense>(o);
        }},
       {"Conv2D", [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c)); }},
+      {"Embedding",
+       [](const Json& c) {
+         return std::make_shared<Embedding>(c.at("input_dim").get<std::int64_t>(), c.at("output_dim").get<std::int64_t>(),
+                                            c.value("mask_zero", false),
+                                            c.value("embeddings_initializer", std::string("uniform")), name_of(c));
+       }},
+      {"Masking", [](const Json& c) { return std::make_shared<Masking>(c.value("mask_value", 0.0), name_of(c)); }},
+      {"SimpleRNN", [](const Json& c) { return std::make_shared<Recurrent>(ops::RnnCell::simple, RecurrentOptions::from_config(c)); }},
+      {"LSTM", [](const Json& c) { return std::make_shared<Recurrent>(ops::RnnCell::lstm, RecurrentOptions::from_config(c)); }},
+      {"GRU", [](const Json& c) { return std::make_shared<Recurrent>(ops::RnnCell::gru, RecurrentOptions::from_config(c)); }},
+      {"Bidirectional",
+       [](const Json& c) {
+         auto inner = std::dynamic_pointer_cast<Recurrent>(layer_from_config(c.at("layer")));
+         STRATA_CHECK(inner, "Bidirectional: the wrapped layer must be SimpleRNN, LSTM or GRU");
+         return std::make_shared<Bidirectional>(inner, c.value("merge_mode", std::string("concat")), name_of(c));
+       }},
+      {"TimeDistributed",
+       [](const Json& c) { return std::make_shared<TimeDistributed>(layer_from_config(c.at("layer")), name_of(c)); }},
       {"DepthwiseConv2D",
        [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c), Conv2D::Kind::depthwise); }},
       {"SeparableConv2D",

@@ -133,6 +133,14 @@ Variable log_softmax(const Variable& x, std::int64_t axis = -1);
 // rest by 1/(1-rate); the identity otherwise.
 Variable dropout(const Variable& x, double rate, bool training, Generator* generator = nullptr);
 
+// ---------------------------------------------------------------- sequences (sequence.cpp)
+// Rows of `table` [V, D] picked by integer-valued `indices` (any shape, any dtype): output
+// indices.shape + [D]. The gradient scatters into the picked rows. An index outside [0, V)
+// throws naming it.
+Variable embedding(const Tensor& indices, const Variable& table);
+// x with `axis` reversed.
+Variable reverse(const Variable& x, std::int64_t axis);
+
 // ---------------------------------------------------------------- recurrent (recurrent.cpp)
 enum class RnnCell { simple, lstm, gru };
 struct RnnOptions {
