@@ -157,3 +157,126 @@ TEST_P(GoldenRnn, OutputsAndGradientsMatchPyTorch) {
 
 INSTANTIATE_TEST_SUITE_P(Dtypes, GoldenRnn, ::testing::Values(DType::f32, DType::f64),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
+
+// ---------------------------------------------------------------- layers
+#include <fstream>
+
+#include "strata/models/model.h"
+#include "strata/nn/layers.h"
+#include "strata/optim/optimizer.h"
+
+namespace {
+
+// Central differences on every weight of `layer` (converted to f64) for output = layer(x).
+void check_layer_weights(nn::Layer& layer, const Variable& x, const std::string& what) {
+  SCOPED_TRACE(what);
+  layer.build_if_needed({Shape(x.shape().begin() + 1, x.shape().end())});
+  for (auto* w : layer.weights()) w->variable = Variable(w->variable.value().to(DType::f64), true);
+  Generator gen(5);
+  Variable out = layer.call({x}, false);
+  const Tensor r = Tensor::normal(out.shape(), 0, 1, DType::f64, &gen);
+  ops::sum(ops::mul(out, Variable(r))).backward();
+  for (auto* w : layer.weights()) {
+    const auto analytic = w->variable.grad().to_vector<double>();
+    double* p = w->variable.mutable_value().data<double>();
+    for (std::int64_t j = 0; j < w->variable.numel(); ++j) {
+      const double saved = p[j];
+      NoGradGuard no_grad;
+      p[j] = saved + 1e-6;
+      const double plus = sum(mul(layer.call({x}, false).value(), r)).item();
+      p[j] = saved - 1e-6;
+      const double minus = sum(mul(layer.call({x}, false).value(), r)).item();
+      p[j] = saved;
+      EXPECT_NEAR(analytic[j], (plus - minus) / 2e-6, 1e-5 * (1 + std::fabs(analytic[j]))) << w->name << " element " << j;
+    }
+  }
+}
+
+std::size_t resident_kib() {
+  std::ifstream statm("/proc/self/statm");
+  std::size_t pages = 0, resident = 0;
+  statm >> pages >> resident;
+  return resident * 4;
+}
+
+}  // namespace
+
+TEST(RecurrentLayers, BidirectionalOverAMaskedEmbeddingPassesGradientChecks) {
+  manual_seed(8);
+  // Two sequences right-padded with index 0: lengths 4 and 2.
+  const Tensor ids = Tensor::from_vector(std::vector<float>{3, 1, 4, 2, 5, 2, 0, 0}, {2, 4});
+  auto embedding = layers::Embedding(6, 3, /*mask_zero=*/true);
+  for (const char* merge : {"concat", "ave"}) {
+    Variable embedded = embedding(Variable(ids), false);
+    ASSERT_TRUE(embedded.mask().defined());
+    EXPECT_EQ(embedded.mask().to_vector<float>(), (std::vector<float>{1, 1, 1, 1, 1, 1, 0, 0}));
+    Variable x(embedded.value().to(DType::f64));
+    x.set_mask(embedded.mask());
+    auto bi = layers::Bidirectional(layers::LSTM(nn::RecurrentOptions(2).return_sequences(true)), merge);
+    check_layer_weights(*bi, x, merge);
+    // The padded steps do not change the real steps' outputs: the same as the short sequence alone.
+    Variable full = bi(x, false);
+    ASSERT_TRUE(full.mask().defined());
+    Variable short_x(x.value().slice(0, 1, 2).slice(1, 0, 2).contiguous());
+    Variable alone = bi(short_x, false);
+    EXPECT_TRUE(allclose(full.value().slice(0, 1, 2).slice(1, 0, 2), alone.value(), 1e-12, 1e-12)) << merge;
+  }
+  auto gru = layers::GRU(nn::RecurrentOptions(2).return_sequences(true));
+  Variable x(Tensor::normal({2, 4, 3}, 0, 1, DType::f64));
+  x.set_mask(Tensor::from_vector(std::vector<float>{1, 1, 0, 1, 1, 1, 1, 0}, {2, 4}));
+  check_layer_weights(*gru, x, "GRU with a mask");
+}
+
+TEST(RecurrentLayers, EmbeddingRejectsIndicesOutsideTheVocabulary) {
+  auto e = layers::Embedding(5, 2);
+  EXPECT_NE(strata::testing::error_of([&] { e(Variable(Tensor::from_vector(std::vector<float>{1, 5}, {1, 2}))); })
+                .find("index 5 at position 1 is outside the vocabulary [0, 5)"),
+            std::string::npos);
+  EXPECT_NE(strata::testing::error_of([&] { e(Variable(Tensor::from_vector(std::vector<float>{1.5f, 1}, {1, 2}))); })
+                .find("outside the vocabulary"),
+            std::string::npos);
+}
+
+TEST(RecurrentLayers, TimeDistributedDenseEqualsDenseOnEveryStep) {
+  manual_seed(2);
+  auto dense = layers::Dense(3);
+  auto td = layers::TimeDistributed(dense);
+  Variable x(Tensor::normal({2, 5, 4}, 0, 1));
+  const Tensor y = td(x).value();
+  for (std::int64_t t = 0; t < 5; ++t)
+    EXPECT_TRUE(allclose(y.select(1, t), dense(Variable(x.value().select(1, t).contiguous())).value(), 1e-6, 1e-6));
+}
+
+TEST(RecurrentLayers, DropoutOnlyInTrainingAndOneMaskPerSequence) {
+  manual_seed(4);
+  auto lstm = layers::LSTM(nn::RecurrentOptions(4).dropout(0.5).recurrent_dropout(0.3));
+  Variable x(Tensor::normal({3, 6, 2}, 0, 1));
+  const Tensor a = lstm(x, false).value(), b = lstm(x, false).value();
+  EXPECT_EQ(a.to_vector<float>(), b.to_vector<float>());
+  EXPECT_FALSE(allclose(lstm(x, true).value(), a, 1e-4, 1e-4));
+}
+
+// A 1,000-step sequence: trains (the whole sequence is one graph node, no recursion) and
+// memory stays flat from step to step.
+TEST(RecurrentLayers, ThousandStepSequenceTrainsWithoutGrowingMemory) {
+  manual_seed(6);
+  auto inputs = nn::Input({1000, 2});
+  auto out = layers::Dense(1)(layers::LSTM(16)(inputs));
+  auto model = std::make_shared<models::Model>(inputs, out);
+  Variable x(Tensor::normal({4, 1000, 2}, 0, 1));
+  const Tensor target = Tensor::normal({4, 1}, 0, 1);
+  optim::Adam adam(model->trainable_variables(), 0.01);
+  std::vector<double> losses;
+  std::size_t rss_after_warmup = 0;
+  for (int step = 0; step < 8; ++step) {
+    Variable loss = ops::mse_loss(model->call({x}, true), target);
+    loss.backward();
+    adam.step();
+    adam.zero_grad();
+    losses.push_back(loss.value().item());
+    if (step == 2) rss_after_warmup = resident_kib();
+  }
+  EXPECT_LT(losses.back(), losses.front());
+  for (double l : losses) EXPECT_TRUE(std::isfinite(l));
+  EXPECT_LT(resident_kib(), rss_after_warmup + 8 * 1024) << "resident memory grew by more than 8 MiB over 5 steps";
+}

@@ -47,6 +47,10 @@ class Dense final : public Layer {
  public:
   explicit Dense(DenseOptions options);
   std::string type() const override { return "Dense"; }
+  // Any leading axes: only the features (the last axis) must match.
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override {
+    return g.size() == 1 && !g[0].empty() && g[0].back() == b[0].back();
+  }
   bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const DenseOptions& options() const { return o_; }

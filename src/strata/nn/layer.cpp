@@ -1,5 +1,7 @@
 #include "strata/nn/layer.h"
 
+#include <algorithm>
+
 #include <cctype>
 #include <map>
 #include <mutex>
@@ -41,7 +43,7 @@ void Layer::check_arity(std::size_t n) const {
 void Layer::build_if_needed(const std::vector<Shape>& input_shapes) {
   check_arity(input_shapes.size());
   if (built_) {
-    STRATA_CHECK(input_shapes == built_shapes_, type(), " '", name_, "': was built for input shape ",
+    STRATA_CHECK(accepts(built_shapes_, input_shapes), type(), " '", name_, "': was built for input shape ",
                  shape_str(built_shapes_[0]), " but now receives ", shape_str(input_shapes[0]));
     return;
   }
@@ -52,6 +54,13 @@ void Layer::build_if_needed(const std::vector<Shape>& input_shapes) {
 }
 
 void Layer::build(const std::vector<Shape>&) {}
+
+bool same_except_time(const std::vector<Shape>& a, const std::vector<Shape>& b) {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i)
+    if (a[i].size() != b[i].size() || a[i].empty() || !std::equal(a[i].begin() + 1, a[i].end(), b[i].begin() + 1)) return false;
+  return true;
+}
 
 Variable Layer::call(const std::vector<Variable>& inputs, bool training) {
   check_arity(inputs.size());

@@ -73,6 +73,10 @@ class Layer : public std::enable_shared_from_this<Layer> {
   virtual Variable forward(const std::vector<Variable>& inputs, bool training) = 0;
   // Layer-specific entries of config()["config"].
   virtual void layer_config(nlohmann::json& config) const;
+  // Whether a built layer takes inputs of these shapes. By default only the built shapes;
+  // sequence layers take any number of time steps (axis 0 of an example's shape), Dense any
+  // leading axes.
+  virtual bool accepts(const std::vector<Shape>& built, const std::vector<Shape>& given) const { return built == given; }
   // Whether the output keeps the first input's sequence mask (Variable::mask) when forward()
   // sets none: true for layers that work per time step (Dense, Dropout, Activation, ...).
   virtual bool propagates_mask() const { return false; }
@@ -92,6 +96,9 @@ class Layer : public std::enable_shared_from_this<Layer> {
 };
 
 using LayerPtr = std::shared_ptr<Layer>;
+
+// Equal shapes except for the first axis (the time steps of a sequence).
+bool same_except_time(const std::vector<Shape>& a, const std::vector<Shape>& b);
 
 // A unique default name from the type: "Conv2D" -> "conv2d", "conv2d_1", ...
 std::string unique_name(const std::string& type);

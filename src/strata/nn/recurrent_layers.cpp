@@ -192,12 +192,13 @@ void Recurrent::layer_config(nlohmann::json& c) const { c.update(o_.to_config())
 
 // ---------------------------------------------------------------- Bidirectional
 Bidirectional::Bidirectional(std::shared_ptr<Recurrent> layer, std::string merge_mode, std::string name)
-    : Layer(name.empty() ? "bidirectional_" + layer->name() : std::move(name)), merge_mode_(std::move(merge_mode)) {
+    : Layer(std::move(name)), merge_mode_(std::move(merge_mode)) {
   STRATA_CHECK(merge_mode_ == "concat" || merge_mode_ == "sum" || merge_mode_ == "mul" || merge_mode_ == "ave",
                "Bidirectional: merge_mode must be concat, sum, mul or ave, got \"", merge_mode_, "\"");
   RecurrentOptions fo = layer->options(), bo = layer->options();
-  fo.name("forward_" + layer->name());
-  bo.name("backward_" + layer->name()).go_backwards(!fo.go_backwards_);
+  const std::string inner = layer->name().empty() ? unique_name(layer->type()) : layer->name();
+  fo.name("forward_" + inner);
+  bo.name("backward_" + inner).go_backwards(!fo.go_backwards_);
   forward_ = std::make_shared<Recurrent>(layer->cell(), fo);
   backward_ = std::make_shared<Recurrent>(layer->cell(), bo);
 }
@@ -250,7 +251,7 @@ void Bidirectional::layer_config(nlohmann::json& c) const {
 
 // ---------------------------------------------------------------- TimeDistributed
 TimeDistributed::TimeDistributed(LayerPtr layer, std::string name)
-    : Layer(name.empty() ? "time_distributed_" + layer->name() : std::move(name)), layer_(std::move(layer)) {}
+    : Layer(std::move(name)), layer_(std::move(layer)) {}
 
 Shape TimeDistributed::compute_output_shape(const std::vector<Shape>& in) const {
   STRATA_CHECK(!in[0].empty(), "TimeDistributed: expected input (time, ...)");

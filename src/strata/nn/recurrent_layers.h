@@ -16,6 +16,7 @@ class Embedding final : public Layer {
   Embedding(std::int64_t input_dim, std::int64_t output_dim, bool mask_zero = false,
             std::string embeddings_initializer = "uniform", std::string name = "");
   std::string type() const override { return "Embedding"; }
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
  protected:
@@ -35,6 +36,7 @@ class Masking final : public Layer {
  public:
   explicit Masking(double mask_value = 0.0, std::string name = "");
   std::string type() const override { return "Masking"; }
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
  protected:
@@ -75,6 +77,7 @@ class Recurrent final : public Layer {
  public:
   Recurrent(ops::RnnCell cell, RecurrentOptions options);
   std::string type() const override;
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const RecurrentOptions& options() const { return o_; }
   ops::RnnCell cell() const { return cell_; }
@@ -101,6 +104,7 @@ class Bidirectional final : public Layer {
  public:
   explicit Bidirectional(std::shared_ptr<Recurrent> layer, std::string merge_mode = "concat", std::string name = "");
   std::string type() const override { return "Bidirectional"; }
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   std::vector<Weight*> weights() override;
   void set_trainable(bool trainable) override;
@@ -121,6 +125,7 @@ class TimeDistributed final : public Layer {
  public:
   explicit TimeDistributed(LayerPtr layer, std::string name = "");
   std::string type() const override { return "TimeDistributed"; }
+  bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   std::vector<Weight*> weights() override { return layer_->weights(); }
   void set_trainable(bool trainable) override;
