@@ -3,7 +3,8 @@
 # Idempotent: packages already present are not touched, and apt-get runs only if one is missing.
 #   usage: scripts/install-deps.sh [--bench] [--examples]
 #     --bench     adds PyTorch and OpenBLAS for bench/
-#     --examples  adds the data sets the examples/ use (the breast-cancer CSV in python3-sklearn)
+#     --examples  adds the data sets the examples/ use (breast-cancer CSV in python3-sklearn, the
+#                 word list in wamerican, sunspots in python3-statsmodels)
 set -euo pipefail
 
 packages=(
@@ -22,7 +23,7 @@ for option in "$@"; do
   case "$option" in
     # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
     --bench) packages+=(python3-torch python3-numpy libopenblas0-pthread) ;;
-    --examples) packages+=(python3-sklearn) ;;
+    --examples) packages+=(python3-sklearn wamerican python3-statsmodels) ;;
     *) echo "install-deps: unknown option $option (expected --bench or --examples)" >&2; exit 2 ;;
   esac
 done

@@ -2,7 +2,12 @@
 #pragma once
 
 #include "strata/autograd/variable.h"
+#include "strata/data/augment.h"
+#include "strata/data/dataset.h"
 #include "strata/data/idx.h"
+#include "strata/data/loader.h"
+#include "strata/data/preprocessing.h"
+#include "strata/data/sequence.h"
 #include "strata/io/model_io.h"
 #include "strata/kernels/kernels.h"
 #include "strata/metrics/classification.h"
@@ -16,3 +21,5 @@
 #include "strata/tensor/tensor.h"
 #include "strata/train/callbacks.h"
 #include "strata/train/training.h"
+#include "strata/tune/training_evaluator.h"
+#include "strata/tune/tuner.h"

@@ -55,6 +55,9 @@ T derivative(Act a, T y) {
   return T(1);
 }
 
+// Rows x units below which the per-step element-wise work stays on one thread.
+constexpr std::int64_t kParallelWork = 4096;
+
 int gate_count(RnnCell c) { return c == RnnCell::lstm ? 4 : c == RnnCell::gru ? 3 : 1; }
 
 // Everything one pass keeps for backward. Time-major, in processing order.
@@ -108,6 +111,7 @@ void forward_pass(Saved& s, const Tensor& bias, const RnnOptions& o, Act act, Ac
     if (gru && !o.reset_after) {
       // z and r first; the candidate needs (r * h) @ U_h.
       T* rh = s.extra.data<T>() + t * B * H;
+#pragma omp parallel for if (B * H >= kParallelWork)
       for (std::int64_t b = 0; b < B; ++b)
         for (std::int64_t j = 0; j < H; ++j) {
           const T z = activate(rec, xp[b * GH + j] + hp[b * hw_cols + j]);
@@ -118,6 +122,7 @@ void forward_pass(Saved& s, const Tensor& bias, const RnnOptions& o, Act act, Ac
         }
       hx = kernels::matmul(s.extra.select(0, t), s.recurrent_h).contiguous();
     }
+#pragma omp parallel for if (B * H >= kParallelWork)
     for (std::int64_t b = 0; b < B; ++b) {
       const bool keep = !m || m[t * B + b] != 0;
       T* hrow = h + b * H;
@@ -198,6 +203,7 @@ Grads backward_pass(const Saved& s, const Tensor& g_packed, const RnnOptions& o,
     T* zr = dzr.data<T>() + t * B * GH;
     Tensor direct = Tensor::zeros({B, H}, dt);  // gradient reaching h_prev other than through the recurrent product
     T* dir = direct.data<T>();
+#pragma omp parallel for if (B * H >= kParallelWork)
     for (std::int64_t b = 0; b < B; ++b) {
       T* dhrow = dhp + b * H;
       for (std::int64_t j = 0; j < H; ++j) dhrow[j] += gout_at(b, t, j);
