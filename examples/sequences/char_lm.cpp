@@ -2,7 +2,7 @@
 // wamerican installs, it reports validation perplexity against a unigram baseline and then
 // invents words by sampling with a temperature.
 //
-//   build/examples/strata_char_lm [--epochs 4] [--units 128] [--temperature 0.8] [--samples 24]
+//   build/examples/strata_char_lm [--epochs 10] [--units 128] [--temperature 0.8] [--samples 24]
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -106,7 +106,7 @@ std::string sample_word(models::Model& model, const data::CharTokenizer& tok, st
 int main(int argc, char** argv) {
   CLI::App app{"Character-level LSTM language model on /usr/share/dict/words"};
   std::string path = "/usr/share/dict/words";
-  int epochs = 4, batch_size = 64, samples = 24;
+  int epochs = 10, batch_size = 64, samples = 24;
   std::int64_t units = 128, embedding = 32;
   double temperature = 0.8, learning_rate = 0.003;
   std::size_t max_words = 0;
