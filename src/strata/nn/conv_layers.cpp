@@ -182,15 +182,20 @@ BatchNormalization::BatchNormalization(BatchNormalizationOptions o) : Layer(o.na
 void BatchNormalization::build(const std::vector<Shape>& in) {
   STRATA_CHECK(!in[0].empty(), "BatchNormalization: input needs a channel axis");
   const Shape c{in[0][0]};
-  gamma_ = &add_weight("gamma", c, initializer("ones"), o_.scale_);
-  beta_ = &add_weight("beta", c, initializer("zeros"), o_.center_);
+  // As Keras: without scale (center) there is no gamma (beta) weight at all.
+  if (o_.scale_) gamma_ = &add_weight("gamma", c, initializer("ones"));
+  if (o_.center_) beta_ = &add_weight("beta", c, initializer("zeros"));
+  ones_ = Tensor::full(c, 1.0);
+  zeros_ = Tensor::zeros(c);
   moving_mean_ = &add_weight("moving_mean", c, initializer("zeros"), false);
   moving_variance_ = &add_weight("moving_variance", c, initializer("ones"), false);
 }
 
 Variable BatchNormalization::forward(const std::vector<Variable>& in, bool training) {
   // Keras' momentum m keeps m of the old statistics; ops::batch_norm takes the new share.
-  return ops::batch_norm(in[0], gamma_->variable, beta_->variable, moving_mean_->variable.mutable_value(),
+  const Variable gamma = gamma_ ? gamma_->variable : Variable(ones_.to(in[0].dtype()));
+  const Variable beta = beta_ ? beta_->variable : Variable(zeros_.to(in[0].dtype()));
+  return ops::batch_norm(in[0], gamma, beta, moving_mean_->variable.mutable_value(),
                          moving_variance_->variable.mutable_value(), training && trainable(), 1.0 - o_.momentum_,
                          o_.epsilon_);
 }

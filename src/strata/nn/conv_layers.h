@@ -133,6 +133,7 @@ class BatchNormalization final : public Layer {
  private:
   BatchNormalizationOptions o_;
   Weight *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr, *moving_variance_ = nullptr;
+  Tensor ones_, zeros_;  // stand-ins for gamma (scale=false) and beta (center=false), which are not weights
 };
 
 }  // namespace strata::nn
