@@ -51,3 +51,64 @@ TEST(Zoo, SmallInputVariantsRunOnFashionMnistSizedImages) {
     EXPECT_NEAR(sum(p).item(), 2.0, 1e-4);  // softmax rows
   }
 }
+
+// ---------------------------------------------------------------- against torchvision
+namespace {
+
+// tools/golden/make_zoo_golden.py's weights, computed here the same way (splitmix64 of the
+// index and an FNV-1a hash of the weight's name), so no weight file is needed.
+std::uint64_t name_hash(const std::string& name) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : name) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+double uniform(std::uint64_t hash, std::uint64_t i) {
+  std::uint64_t x = i * 0x9E3779B97F4A7C15ULL + hash;
+  x ^= x >> 30;
+  x *= 0xBF58476D1CE4E5B9ULL;
+  x ^= x >> 27;
+  x *= 0x94D049BB133111EBULL;
+  x ^= x >> 31;
+  return double(x >> 11) / double(1ULL << 53);
+}
+
+void fill_like_torchvision(models::Model& model) {
+  for (const auto& nw : model.named_weights()) {
+    Tensor& t = nw.weight->variable.mutable_value();
+    const std::string kind = nw.name.substr(nw.name.rfind('/') + 1);
+    const Shape& s = t.shape();
+    const std::uint64_t h = name_hash(nw.name);
+    double scale = 0.1, offset = 0.0;
+    if (kind == "kernel" || kind == "depthwise_kernel") {
+      const std::int64_t fan_in = s.size() == 2 ? s[0] : t.numel() / s[0];
+      scale = std::sqrt(6.0 / double(fan_in));
+    } else if (kind == "gamma" || kind == "moving_variance") {
+      scale = 0.2, offset = 1.0;
+    }
+    float* p = t.data<float>();
+    for (std::int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<float>(offset + scale * (2.0 * uniform(h, std::uint64_t(i)) - 1.0));
+  }
+}
+
+}  // namespace
+
+TEST(Zoo, OutputsMatchTorchvisionWithTheSameWeights) {
+  const auto golden = strata::testing::read_golden("torchvision_zoo_golden.json");
+  Tensor x = Tensor::empty({1, 3, 224, 224});
+  const std::uint64_t h = name_hash("input/image");
+  for (std::int64_t i = 0; i < x.numel(); ++i) x.data<float>()[i] = static_cast<float>(2.0 * uniform(h, std::uint64_t(i)) - 1.0);
+  for (const auto& c : golden["cases"]) {
+    const std::string name = c["name"];
+    SCOPED_TRACE(name);
+    // torchvision's batch-norm epsilon; logits instead of probabilities.
+    const auto model = models::zoo(name, models::ZooOptions().bn_epsilon(1e-5).classifier_activation("linear"));
+    fill_like_torchvision(*model);
+    NoGradGuard no_grad;
+    const Tensor logits = model->call({Variable(x)}, false).value().reshape({1000});
+    strata::testing::expect_close_to_golden(logits, {{"shape", {1000}}, {"data", c["logits"]}}, 1e-4, name + " logits");
+  }
+}
