@@ -112,3 +112,50 @@ TEST(Zoo, OutputsMatchTorchvisionWithTheSameWeights) {
     strata::testing::expect_close_to_golden(logits, {{"shape", {1000}}, {"data", c["logits"]}}, 1e-4, name + " logits");
   }
 }
+
+// ---------------------------------------------------------------- transfer-learning tools
+#include "strata/io/model_io.h"
+#include "strata/models/transfer.h"
+#include "strata/train/training.h"
+
+TEST(Transfer, CutNewHeadFreezeAndFrozenWeightsStayBitIdentical) {
+  manual_seed(3);
+  auto base = models::zoo("resnet_compact", models::ZooOptions().classes(10));
+  EXPECT_EQ(base->output_shape(), (Shape{10}));
+  auto features = models::cut_at(base, "layer2.1.relu");
+  EXPECT_EQ(features->output_shape(), (Shape{32, 14, 14}));
+  auto model = models::with_new_head(features, 3, 0.2);
+  EXPECT_EQ(model->output_shape(), (Shape{3}));
+  EXPECT_NO_THROW(model->get_layer("layer1.0.conv1"));  // the base's layers keep their names
+  EXPECT_NE(strata::testing::error_of([&] { models::cut_at(base, "layer9"); }).find("layer9"), std::string::npos);
+  EXPECT_NE(strata::testing::error_of([&] { models::set_trainable(*model, "nothing.*", false); }).find("no layer"),
+            std::string::npos);
+
+  const auto total = model->count_params();
+  models::set_trainable(*model, ".*", false);
+  EXPECT_EQ(model->count_trainable_params(), 0);
+  models::set_trainable(*model, "head", true);
+  EXPECT_EQ(model->count_trainable_params(), 32 * 3 + 3);
+  EXPECT_EQ(model->count_params(), total);
+  EXPECT_NE(model->summary().find("Trainable params: 99"), std::string::npos);
+  const int frozen = models::freeze_up_to(*model, "layer1.1.relu");
+  EXPECT_GT(frozen, 5);
+  EXPECT_FALSE(model->get_layer("layer1.1.conv2")->trainable());
+  EXPECT_TRUE(model->get_layer("layer2.0.conv1")->trainable());
+
+  // Train with the first stage frozen: its weights (and its batch-norm statistics) do not move.
+  std::vector<Tensor> before;
+  for (const auto& nw : model->named_weights())
+    if (nw.name.rfind("layer1.", 0) == 0 || nw.name.rfind("conv1/", 0) == 0 || nw.name.rfind("bn1/", 0) == 0)
+      before.push_back(nw.weight->variable.value().clone());
+  ASSERT_FALSE(before.empty());
+  auto trainer = train::compile(model, "adam", "sparse_categorical_crossentropy", {"accuracy"});
+  const Tensor x = Tensor::uniform({16, 1, 28, 28}, 0, 1);
+  std::vector<std::int64_t> labels(16);
+  for (int i = 0; i < 16; ++i) labels[i] = i % 3;
+  trainer.fit(x, Tensor::from_vector(labels, {16}), train::FitOptions().epochs(2).batch_size(8).verbose(0));
+  std::size_t k = 0;
+  for (const auto& nw : model->named_weights())
+    if (nw.name.rfind("layer1.", 0) == 0 || nw.name.rfind("conv1/", 0) == 0 || nw.name.rfind("bn1/", 0) == 0)
+      EXPECT_EQ(nw.weight->variable.value().to_vector<float>(), before[k++].to_vector<float>()) << nw.name;
+}

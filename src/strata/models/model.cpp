@@ -97,6 +97,20 @@ void Model::collect_named(const std::string& prefix, std::vector<NamedWeight>& o
   }
 }
 
+std::vector<nn::SymbolicTensor> Model::input_tensors() const {
+  STRATA_CHECK(!inputs_.empty(), "model '", name(), "' is not a functional model; it has no graph inputs");
+  std::vector<nn::SymbolicTensor> out;
+  for (const auto& n : inputs_) out.push_back(nn::SymbolicTensor::of(n));
+  return out;
+}
+
+nn::SymbolicTensor Model::output_of(const std::string& layer_name) const {
+  for (const auto& node : order_)
+    if (node->layer && node->layer->name() == layer_name) return nn::SymbolicTensor::of(node);
+  get_layer(layer_name);  // throws listing the layers when there is none of that name
+  throw Error(detail::concat("model '", name(), "': layer '", layer_name, "' is not in its graph"));
+}
+
 std::vector<NamedWeight> Model::named_weights() {
   std::vector<NamedWeight> out;
   collect_named("", out);

@@ -42,6 +42,11 @@ class Model : public nn::Layer {
   Variable regularization_loss() override;
   void apply_constraints() override;
 
+  // The graph's input tensors and the output of the (first) node of layer `name`, to build a
+  // new model on part of this one (functional models; throws for Sequential and unknown names).
+  std::vector<nn::SymbolicTensor> input_tensors() const;
+  nn::SymbolicTensor output_of(const std::string& layer_name) const;
+
   // Keras' summary table: layer (type), output shape, parameters; totals.
   std::string summary();
   // Input shape without the batch axis (the first input's).

@@ -142,19 +142,21 @@ SymbolicTensor bottleneck(const Builder& b, const SymbolicTensor& x, const std::
   return b.relu(b.add({y, shortcut}, p + ".add"), p + ".relu");
 }
 
-std::shared_ptr<Model> resnet(const ZooOptions& o, const std::vector<int>& blocks, bool bottlenecks, const std::string& name) {
+std::shared_ptr<Model> resnet(const ZooOptions& o, const std::vector<int>& blocks, bool bottlenecks, const std::string& name,
+                              std::int64_t width = 64) {
   const Builder b{o};
-  auto inputs = nn::Input(input_or(o, {3, 224, 224}));
+  const bool compact = width < 64;  // the CIFAR-style ResNets: always the small stem
+  auto inputs = nn::Input(input_or(o, compact ? Shape{1, 28, 28} : Shape{3, 224, 224}));
   SymbolicTensor x = inputs;
-  if (o.small_input_) {
-    x = b.relu(b.bn(b.conv(x, "conv1", 64, {3, 3}, 1, "same"), "bn1"), "relu");
+  if (o.small_input_ || compact) {
+    x = b.relu(b.bn(b.conv(x, "conv1", width, {3, 3}, 1, "same"), "bn1"), "relu");
   } else {
     x = b.relu(b.bn(b.conv(b.pad(x, "conv1.pad", 3), "conv1", 64, {7, 7}, 2, "valid"), "bn1"), "relu");
     x = b.pool(b.pad(x, "maxpool.pad", 1), "maxpool", kernels::PoolKind::max, 3, 2);  // after ReLU: zero padding is -inf padding
   }
-  std::int64_t in_channels = 64;
-  for (int stage = 0; stage < 4; ++stage) {
-    const std::int64_t planes = 64 << stage;
+  std::int64_t in_channels = width;
+  for (int stage = 0; stage < static_cast<int>(blocks.size()); ++stage) {
+    const std::int64_t planes = width << stage;
     for (int i = 0; i < blocks[stage]; ++i) {
       const std::int64_t stride = (stage > 0 && i == 0) ? 2 : 1;
       const std::int64_t out_channels = bottlenecks ? planes * 4 : planes;
@@ -337,7 +339,7 @@ std::shared_ptr<Model> xception(const ZooOptions& o) {
 }  // namespace
 
 std::vector<std::string> zoo_names() {
-  return {"vgg16", "vgg19", "resnet18", "resnet34", "resnet50", "mobilenet_v2", "inception_v3", "xception"};
+  return {"vgg16", "vgg19", "resnet18", "resnet34", "resnet50", "resnet_compact", "mobilenet_v2", "inception_v3", "xception"};
 }
 
 std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& o) {
@@ -347,6 +349,7 @@ std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& o) {
   if (name == "resnet18") return resnet(o, {2, 2, 2, 2}, false, "resnet18");
   if (name == "resnet34") return resnet(o, {3, 4, 6, 3}, false, "resnet34");
   if (name == "resnet50") return resnet(o, {3, 4, 6, 3}, true, "resnet50");
+  if (name == "resnet_compact") return resnet(o, {2, 2, 2}, false, "resnet_compact", 16);
   if (name == "mobilenet_v2") return mobilenet_v2(o);
   if (name == "inception_v3") return inception_v3(o);
   if (name == "xception") return xception(o);

@@ -36,7 +36,10 @@ struct ZooOptions {
   STRATA_OPTION(ZooOptions, bool, small_input, false)
 };
 
-std::vector<std::string> zoo_names();  // vgg16, vgg19, resnet18, resnet34, resnet50, mobilenet_v2, inception_v3, xception
+// vgg16, vgg19, resnet18, resnet34, resnet50, resnet_compact, mobilenet_v2, inception_v3, xception.
+// resnet_compact is a CIFAR-style ResNet-14 for small gray images (default input (1, 28, 28)):
+// a 3x3 stem of 16 filters, three stages of two basic blocks (16, 32, 64 filters), 0.17M parameters.
+std::vector<std::string> zoo_names();
 // Throws listing the names for an unknown one, or naming the problem with the options.
 std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& options = {});
 

@@ -20,6 +20,12 @@ class SymbolicTensor {
  public:
   SymbolicTensor() = default;
   static SymbolicTensor make(LayerPtr layer, const std::vector<SymbolicTensor>& inputs, Shape shape);
+  // A handle on an existing node of a recorded graph (to build a new model from part of one).
+  static SymbolicTensor of(std::shared_ptr<GraphNode> node) {
+    SymbolicTensor t;
+    t.node_ = std::move(node);
+    return t;
+  }
   const Shape& shape() const { return node_->shape; }
   const std::shared_ptr<GraphNode>& node() const { return node_; }
   bool defined() const { return node_ != nullptr; }
