@@ -1,5 +1,6 @@
 #include "commands.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -13,6 +14,7 @@
 #include "strata/io/model_io.h"
 #include "strata/metrics/classification.h"
 #include "strata/models/builtin.h"
+#include "strata/models/zoo.h"
 #include "strata/tensor/math.h"
 #include "strata/train/callbacks.h"
 #include "strata/train/training.h"
@@ -22,6 +24,11 @@ namespace {
 
 std::shared_ptr<models::Model> model_from_spec_or_name(const std::string& model, const Shape& input_shape,
                                                        std::int64_t classes) {
+  const auto zoo = models::zoo_names();
+  if (std::find(zoo.begin(), zoo.end(), model) != zoo.end()) {
+    const bool small = input_shape.size() == 3 && (input_shape[1] < 64 || input_shape[2] < 64);
+    return models::zoo(model, models::ZooOptions().input_shape(input_shape).classes(classes).small_input(small));
+  }
   if (std::filesystem::path(model).extension() != ".json") return models::builtin_model(model, input_shape, classes);
   std::ifstream in(model);
   STRATA_CHECK(in.good(), "cannot open model spec '", model, "'");

@@ -88,6 +88,24 @@ struct TuneCommandOptions {
   int verbose = 1;
 };
 int run_tune(const TuneCommandOptions& options);
+
+struct FinetuneOptions {
+  std::string base = "resnet_fashion";  // resnet_fashion, a zoo name, or a .strata model file
+  std::string weights;                  // weights loaded into the base by layer name
+  std::string cut_at;                   // the base's layer whose output feeds the new head
+  DataOptions data;
+  long per_class = 0;                   // only this many labelled training images per class (0: all)
+  std::string freeze_until;             // stage 2 trains the layers after this one (default: the last stage)
+  int epochs = 5;                       // stage 1: the new head on the frozen base
+  int fine_tune_epochs = 5;             // stage 2: unfrozen top layers and the head
+  double learning_rate = 1e-3;
+  double fine_tune_learning_rate = 1e-4;
+  int batch_size = 32;
+  double validation_split = 0.1;
+  unsigned long seed = 42;
+  std::string output = "runs/finetune.strata";
+};
+int run_finetune(const FinetuneOptions& options);
 // The report as JSON: accuracy, per-class precision/recall/F1/support, averages, confusion matrix.
 nlohmann::json evaluation_json(const metrics::ClassificationReport& report, const std::vector<std::string>& class_names);
 // Writes text to `path` through a temporary file and a rename, so a reader never sees half of it.

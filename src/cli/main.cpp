@@ -30,7 +30,7 @@ int main(int argc, char** argv) {
 
   strata::cli::TrainOptions train;
   auto* train_cmd = app.add_subcommand("train", "Train a model, report on the test split, save it");
-  train_cmd->add_option("--model", train.model, "small_cnn, mlp, or a model spec .json")->capture_default_str();
+  train_cmd->add_option("--model", train.model, "small_cnn, mlp, a zoo model (resnet_compact, resnet18, ...) or a model spec .json")->capture_default_str();
   add_data_options(train_cmd, train.data);
   train_cmd->add_option("--epochs", train.epochs, "Passes over the training set")->capture_default_str()->check(CLI::PositiveNumber);
   train_cmd->add_option("--batch-size", train.batch_size, "Samples per step")->capture_default_str()->check(CLI::PositiveNumber);
@@ -130,6 +130,26 @@ int main(int argc, char** argv) {
   tune_cmd->add_option("--output", tune.output, "Folder for results.jsonl (resumable), best.json, best.strata, report.html")->capture_default_str();
   tune_cmd->add_option("--verbose", tune.verbose, "0 quiet, 1 a line per trial")->capture_default_str()->check(CLI::Range(0, 1));
 
+  strata::cli::FinetuneOptions finetune;
+  auto* finetune_cmd = app.add_subcommand("finetune", "Transfer learning: a new head on a pre-trained base, then fine-tuning");
+  finetune_cmd->add_option("--base", finetune.base, "resnet_fashion, a zoo model (resnet18, mobilenet_v2, ...) or a .strata file")
+      ->capture_default_str();
+  finetune_cmd->add_option("--weights", finetune.weights, "Weights loaded into the base by layer name");
+  finetune_cmd->add_option("--cut-at", finetune.cut_at, "The base layer whose output feeds the new head");
+  finetune_cmd->add_option("--freeze-until", finetune.freeze_until, "Stage 2 trains only the layers after this one");
+  add_data_options(finetune_cmd, finetune.data);
+  finetune_cmd->add_option("--per-class", finetune.per_class, "Only this many labelled training images per class")
+      ->check(CLI::NonNegativeNumber);
+  finetune_cmd->add_option("--epochs", finetune.epochs, "Stage 1 epochs (head only)")->capture_default_str()->check(CLI::PositiveNumber);
+  finetune_cmd->add_option("--fine-tune-epochs", finetune.fine_tune_epochs, "Stage 2 epochs")->capture_default_str()->check(CLI::NonNegativeNumber);
+  finetune_cmd->add_option("--lr", finetune.learning_rate, "Stage 1 learning rate")->capture_default_str()->check(CLI::PositiveNumber);
+  finetune_cmd->add_option("--fine-tune-lr", finetune.fine_tune_learning_rate, "Stage 2 learning rate")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  finetune_cmd->add_option("--batch-size", finetune.batch_size)->capture_default_str()->check(CLI::PositiveNumber);
+  finetune_cmd->add_option("--seed", finetune.seed)->capture_default_str();
+  finetune_cmd->add_option("--output", finetune.output, "Where to save the fine-tuned model")->capture_default_str();
+
   auto* version_cmd = app.add_subcommand("version", "Print the version");
 
   try {
@@ -153,6 +173,7 @@ int main(int argc, char** argv) {
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
     if (*augment_cmd) return strata::cli::run_augment_preview(preview);
     if (*tune_cmd) return strata::cli::run_tune(tune);
+    if (*finetune_cmd) return strata::cli::run_finetune(finetune);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

@@ -7,7 +7,17 @@
 namespace strata::models {
 
 std::shared_ptr<Model> cut_at(const std::shared_ptr<Model>& model, const std::string& layer_name) {
-  return std::make_shared<Model>(model->input_tensors(), model->output_of(layer_name), model->name() + "_to_" + layer_name);
+  const std::string name = model->name() + "_to_" + layer_name;
+  if (model->type() != "Sequential") return std::make_shared<Model>(model->input_tensors(), model->output_of(layer_name), name);
+  model->ensure_built();
+  model->get_layer(layer_name);  // throws listing the layers when there is none of that name
+  std::vector<nn::LayerPtr> kept;
+  for (const auto& layer : model->layers()) {
+    if (dynamic_cast<nn::InputLayer*>(layer.get())) continue;
+    kept.push_back(layer);
+    if (layer->name() == layer_name) break;
+  }
+  return std::make_shared<Sequential>(model->input_shape(), kept, name);
 }
 
 std::shared_ptr<Model> with_new_head(const std::shared_ptr<Model>& base, std::int64_t classes, double dropout,
