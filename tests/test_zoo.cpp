@@ -159,3 +159,22 @@ TEST(Transfer, CutNewHeadFreezeAndFrozenWeightsStayBitIdentical) {
     if (nw.name.rfind("layer1.", 0) == 0 || nw.name.rfind("conv1/", 0) == 0 || nw.name.rfind("bn1/", 0) == 0)
       EXPECT_EQ(nw.weight->variable.value().to_vector<float>(), before[k++].to_vector<float>()) << nw.name;
 }
+
+TEST(Transfer, LayerLearningRateMultipliers) {
+  manual_seed(4);
+  auto in = nn::Input({4});
+  auto h = (*std::make_shared<nn::Dense>(nn::DenseOptions(3).activation("tanh").name("body")))(in);
+  auto out = (*std::make_shared<nn::Dense>(nn::DenseOptions(2).name("head")))(h);
+  auto model = std::make_shared<models::Model>(in, out);
+  const auto m = models::layer_learning_rates(*model, {{"bo.*", 0.0}, {"head", 2.0}});
+  EXPECT_EQ(m, (std::vector<double>{0, 0, 2, 2}));
+  auto trainer = train::compile(model, "sgd", "mse", {}, 0.1);
+  trainer.optimizer().set_learning_rate_multipliers(m);
+  const Tensor body_before = model->get_layer("body")->weights()[0]->variable.value().clone();
+  const Tensor head_before = model->get_layer("head")->weights()[0]->variable.value().clone();
+  trainer.train_on_batch(Tensor::normal({8, 4}, 0, 1), Tensor::normal({8, 2}, 0, 1));
+  EXPECT_EQ(model->get_layer("body")->weights()[0]->variable.value().to_vector<float>(), body_before.to_vector<float>());
+  EXPECT_NE(model->get_layer("head")->weights()[0]->variable.value().to_vector<float>(), head_before.to_vector<float>());
+  EXPECT_NE(strata::testing::error_of([&] { trainer.optimizer().set_learning_rate_multipliers({1.0}); }).find("1 learning-rate multipliers for 4"),
+            std::string::npos);
+}

@@ -53,6 +53,24 @@ int set_trainable(Model& model, const std::string& name_pattern, bool trainable)
   return matched;
 }
 
+std::vector<double> layer_learning_rates(Model& model, const std::vector<std::pair<std::string, double>>& patterns) {
+  std::vector<std::pair<std::regex, double>> compiled;
+  for (const auto& [p, m] : patterns) compiled.emplace_back(std::regex(p), m);
+  std::vector<double> out;
+  for (const auto& layer : model.layers())
+    for (auto* w : layer->weights()) {
+      if (!w->variable.requires_grad()) continue;  // frozen: not handed to the optimizer
+      double m = 1.0;
+      for (const auto& [re, mult] : compiled)
+        if (std::regex_match(layer->name(), re)) {
+          m = mult;
+          break;
+        }
+      out.push_back(m);
+    }
+  return out;
+}
+
 int freeze_up_to(Model& model, const std::string& layer_name) {
   model.get_layer(layer_name);  // throws listing the layers when there is none of that name
   int frozen = 0;

@@ -13,6 +13,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "strata/models/model.h"
 
@@ -34,5 +36,11 @@ int set_trainable(Model& model, const std::string& name_pattern, bool trainable)
 // Freezes every layer in execution order up to and including `layer_name`, and unfreezes the
 // layers after it; returns the number frozen.
 int freeze_up_to(Model& model, const std::string& layer_name);
+
+// Learning-rate multipliers for discriminative fine-tuning, one per trainable variable of
+// `model` in trainable_variables() order (what compile() hands the optimizer): the multiplier
+// of the first pattern (regular expression, whole layer name) that matches the weight's layer,
+// 1 when none does. Pass the result to Optimizer::set_learning_rate_multipliers.
+std::vector<double> layer_learning_rates(Model& model, const std::vector<std::pair<std::string, double>>& patterns);
 
 }  // namespace strata::models

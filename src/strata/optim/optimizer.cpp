@@ -66,17 +66,25 @@ void Optimizer::step() {
     if (global_clip) grads[i] = mul(grads[i], options_.global_clipnorm / global_norm);
     Tensor& value = parameters_[i].mutable_value();
     STRATA_CHECK(value.is_contiguous(), "optimizer: parameter ", i, " is not contiguous");
+    const float rate = multipliers_.empty() ? lr : lr * static_cast<float>(multipliers_[i]);
     auto& slots = slots_[i];
     while (slots.size() < slot_count()) slots.push_back(Tensor::zeros(value.shape()));
     float* p = value.data<float>();
     const std::int64_t n = value.numel();
     if (options_.weight_decay > 0) {
-      const float decay = 1.0f - lr * static_cast<float>(options_.weight_decay);
+      const float decay = 1.0f - rate * static_cast<float>(options_.weight_decay);
       for (std::int64_t k = 0; k < n; ++k) p[k] *= decay;
     }
-    update(p, grads[i].data<float>(), n, slots, lr);
+    update(p, grads[i].data<float>(), n, slots, rate);
   }
   ++iterations_;
+}
+
+void Optimizer::set_learning_rate_multipliers(std::vector<double> multipliers) {
+  STRATA_CHECK(multipliers.empty() || multipliers.size() == parameters_.size(), "optimizer: ", multipliers.size(),
+               " learning-rate multipliers for ", parameters_.size(), " parameters");
+  for (double m : multipliers) STRATA_CHECK(m >= 0, "optimizer: a learning-rate multiplier must be >= 0, got ", m);
+  multipliers_ = std::move(multipliers);
 }
 
 std::map<std::string, Tensor> Optimizer::state_tensors() const {

@@ -40,6 +40,10 @@ class Optimizer {
   void set_learning_rate(double lr);
   long iterations() const { return iterations_; }
   const std::vector<Variable>& parameters() const { return parameters_; }
+  // Discriminative fine-tuning: parameter i steps with learning_rate() * multipliers[i] (one
+  // per parameter, in parameters() order; empty: 1 for all). See train::layer_learning_rates.
+  void set_learning_rate_multipliers(std::vector<double> multipliers);
+  const std::vector<double>& learning_rate_multipliers() const { return multipliers_; }
   // Rebinds to another model's parameters of the same shapes (after loading a model).
   void set_parameters(std::vector<Variable> parameters);
 
@@ -58,6 +62,7 @@ class Optimizer {
  private:
   std::vector<Variable> parameters_;
   std::vector<std::vector<Tensor>> slots_;  // per parameter
+  std::vector<double> multipliers_;         // per parameter, or empty
   long iterations_ = 0;
 };
 
