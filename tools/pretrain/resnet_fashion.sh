@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 scripts/build.sh >/dev/null
-build/src/strata train --model resnet_compact --epochs "${1:-6}" --batch-size 64 --seed 42 --verbose 2 \
+build/src/strata train --model resnet_compact --epochs "${1:-3}" --batch-size 64 --seed 42 --verbose 2 \
   --output runs/resnet_fashion/model.strata
 cp runs/resnet_fashion/model.strata pretrained/resnet_fashion.strata
 echo "wrote pretrained/resnet_fashion.strata"
