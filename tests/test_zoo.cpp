@@ -178,3 +178,27 @@ TEST(Transfer, LayerLearningRateMultipliers) {
   EXPECT_NE(strata::testing::error_of([&] { trainer.optimizer().set_learning_rate_multipliers({1.0}); }).find("1 learning-rate multipliers for 4"),
             std::string::npos);
 }
+
+#include "strata/train/callbacks.h"
+
+TEST(Transfer, GradualUnfreezingRebindsTheOptimizer) {
+  manual_seed(5);
+  auto in = nn::Input({4});
+  auto a = (*std::make_shared<nn::Dense>(nn::DenseOptions(6).activation("tanh").name("a")))(in);
+  auto b = (*std::make_shared<nn::Dense>(nn::DenseOptions(6).activation("tanh").name("b")))(a);
+  auto out = (*std::make_shared<nn::Dense>(nn::DenseOptions(2).name("head")))(b);
+  auto model = std::make_shared<models::Model>(in, out);
+  models::set_trainable(*model, ".*", false);
+  models::set_trainable(*model, "head", true);
+  auto trainer = train::compile(model, "adam", "mse", {}, 0.01);
+  EXPECT_EQ(trainer.optimizer().parameters().size(), 2u);
+  const Tensor a_before = model->get_layer("a")->weights()[0]->variable.value().clone();
+  const Tensor b_before = model->get_layer("b")->weights()[0]->variable.value().clone();
+  auto unfreeze = std::make_shared<train::GradualUnfreezing>(std::vector<std::string>{"a"}, 2);
+  trainer.fit(Tensor::normal({32, 4}, 0, 1), Tensor::normal({32, 2}, 0, 1),
+              train::FitOptions().epochs(4).batch_size(8).verbose(0).callbacks({unfreeze}));
+  EXPECT_EQ(unfreeze->unfrozen_stages(), 1);
+  EXPECT_EQ(trainer.optimizer().parameters().size(), 4u);  // b's kernel and bias joined at epoch 2
+  EXPECT_EQ(model->get_layer("a")->weights()[0]->variable.value().to_vector<float>(), a_before.to_vector<float>());
+  EXPECT_NE(model->get_layer("b")->weights()[0]->variable.value().to_vector<float>(), b_before.to_vector<float>());
+}

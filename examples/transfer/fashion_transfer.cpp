@@ -41,10 +41,11 @@ Split select(const data::LabelledImages& d, std::int64_t first, std::int64_t per
 
 double accuracy(train::Trainer& t, const Split& s) { return t.evaluate(s.x, s.y).at("accuracy"); }
 
-std::shared_ptr<models::Model> pretrained_with_new_head(const std::string& weights) {
+std::shared_ptr<models::Model> pretrained_with_new_head(const std::string& weights, const std::string& cut,
+                                                        const std::string& pooling) {
   auto base = models::zoo("resnet_compact", models::ZooOptions().classes(5));
   io::load_weights(weights, *base, io::MatchBy::name);
-  return models::with_new_head(models::cut_at(base, "layer3.1.relu"), 5);
+  return models::with_new_head(models::cut_at(base, cut), 5, 0.0, "softmax", pooling);
 }
 
 }  // namespace
@@ -54,12 +55,19 @@ int main(int argc, char** argv) {
   int pretrain_epochs = 3, epochs = 40;
   std::int64_t per_class = 50;
   unsigned long seed = 1;
-  std::string output = "runs/transfer";
+  double head_lr = 1e-3, tune_lr = 3e-4;
+  bool reuse = false;
+  std::string output = "runs/transfer", cut = "layer3.1.relu", pooling = "flatten";
   app.add_option("--pretrain-epochs", pretrain_epochs)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--epochs", epochs, "Epochs of each arm on the few labelled images")->capture_default_str();
   app.add_option("--per-class", per_class, "Labelled images per new class")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", seed)->capture_default_str();
   app.add_option("--output", output, "Folder for the pre-trained weights")->capture_default_str();
+  app.add_option("--cut-at", cut, "The base layer feeding the new head")->capture_default_str();
+  app.add_option("--pooling", pooling, "The head's pooling: avg, max or flatten")->capture_default_str();
+  app.add_option("--head-lr", head_lr, "Learning rate of (a), the head on the frozen base")->capture_default_str();
+  app.add_option("--fine-tune-lr", tune_lr, "Learning rate of (b), fine-tuning")->capture_default_str();
+  app.add_flag("--reuse-pretrained", reuse, "Start from OUTPUT's pre-trained weights if they exist");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto train_set = data::load_fashion_mnist("train"), test_set = data::load_fashion_mnist("test");
@@ -70,28 +78,32 @@ int main(int argc, char** argv) {
                 static_cast<long long>(new_test.x.size(0)));
 
     manual_seed(seed);
-    auto base = models::zoo("resnet_compact", models::ZooOptions().classes(5));
-    auto pre = train::compile(base, "adam", "sparse_categorical_crossentropy", {"accuracy"});
-    pre.fit(old_train.x, old_train.y, train::FitOptions().epochs(pretrain_epochs).batch_size(64).verbose(2));
-    std::printf("pre-trained: test accuracy on classes 0-4 %.4f\n\n", accuracy(pre, old_test));
     std::filesystem::create_directories(output);
     const std::string weights = (std::filesystem::path(output) / "resnet_compact_classes_0_4.weights").string();
-    io::save_weights(weights, *base);
+    auto base = models::zoo("resnet_compact", models::ZooOptions().classes(5));
+    auto pre = train::compile(base, "adam", "sparse_categorical_crossentropy", {"accuracy"});
+    if (reuse && std::filesystem::exists(weights)) {
+      io::load_weights(weights, *base, io::MatchBy::name);
+    } else {
+      pre.fit(old_train.x, old_train.y, train::FitOptions().epochs(pretrain_epochs).batch_size(64).verbose(2));
+      io::save_weights(weights, *base);
+    }
+    std::printf("pre-trained: test accuracy on classes 0-4 %.4f\n\n", accuracy(pre, old_test));
 
     const auto fit = train::FitOptions().epochs(epochs).batch_size(32).verbose(0);
     manual_seed(seed + 1);
-    auto frozen = pretrained_with_new_head(weights);
+    auto frozen = pretrained_with_new_head(weights, cut, pooling);
     models::set_trainable(*frozen, ".*", false);
     models::set_trainable(*frozen, "head", true);
-    auto a = train::compile(frozen, "adam", "sparse_categorical_crossentropy", {"accuracy"}, 1e-3);
+    auto a = train::compile(frozen, "adam", "sparse_categorical_crossentropy", {"accuracy"}, head_lr);
     a.fit(new_train.x, new_train.y, fit);
     const double acc_frozen = accuracy(a, new_test);
     std::printf("(a) frozen pre-trained base + new head: %.4f (%lld of %lld parameters trained)\n", acc_frozen,
                 static_cast<long long>(frozen->count_trainable_params()), static_cast<long long>(frozen->count_params()));
 
     manual_seed(seed + 1);
-    auto tuned = pretrained_with_new_head(weights);
-    auto b = train::compile(tuned, "adam", "sparse_categorical_crossentropy", {"accuracy"}, 3e-4);
+    auto tuned = pretrained_with_new_head(weights, cut, pooling);
+    auto b = train::compile(tuned, "adam", "sparse_categorical_crossentropy", {"accuracy"}, tune_lr);
     b.fit(new_train.x, new_train.y, fit);
     const double acc_tuned = accuracy(b, new_test);
     std::printf("(b) fine-tuned pre-trained base + new head: %.4f\n", acc_tuned);

@@ -21,7 +21,9 @@ std::shared_ptr<Model> cut_at(const std::shared_ptr<Model>& model, const std::st
 }
 
 std::shared_ptr<Model> with_new_head(const std::shared_ptr<Model>& base, std::int64_t classes, double dropout,
-                                     const std::string& activation) {
+                                     const std::string& activation, const std::string& pooling) {
+  STRATA_CHECK(pooling == "avg" || pooling == "max" || pooling == "flatten",
+               "with_new_head: pooling must be avg, max or flatten, got \"", pooling, "\"");
   STRATA_CHECK(classes >= 1, "with_new_head: classes must be positive, got ", classes);
   base->ensure_built();
   std::vector<nn::SymbolicTensor> inputs;
@@ -33,7 +35,13 @@ std::shared_ptr<Model> with_new_head(const std::shared_ptr<Model>& base, std::in
     inputs = {nn::Input(base->input_shape())};
     x = (*base)(inputs[0]);
   }
-  if (x.shape().size() == 3) x = (*std::make_shared<nn::GlobalPooling2D>(kernels::PoolKind::avg, false, "head_pool"))(x);
+  if (x.shape().size() == 3) {
+    if (pooling == "flatten")
+      x = (*std::make_shared<nn::Flatten>("head_flatten"))(x);
+    else
+      x = (*std::make_shared<nn::GlobalPooling2D>(pooling == "max" ? kernels::PoolKind::max : kernels::PoolKind::avg, false,
+                                                  "head_pool"))(x);
+  }
   STRATA_CHECK(x.shape().size() == 1, "with_new_head: the base's output ", shape_str(x.shape()),
                " is neither a feature map (C, H, W) nor a vector");
   if (dropout > 0) x = (*std::make_shared<nn::Dropout>(dropout, "head_dropout"))(x);

@@ -24,11 +24,12 @@ namespace strata::models {
 // output of layer `layer_name`.
 std::shared_ptr<Model> cut_at(const std::shared_ptr<Model>& model, const std::string& layer_name);
 
-// `base` followed by global average pooling (when its output is a feature map [C, H, W]),
-// dropout (when > 0) and Dense(classes, activation) named "head". The base's layers are
-// flattened into the new graph (not nested), so their names stay as they are.
+// `base` followed, when its output is a feature map [C, H, W], by `pooling` ("avg" global
+// average, "max" global max, or "flatten" to keep every position), then dropout (when > 0) and
+// Dense(classes, activation) named "head". The base's layers are flattened into the new graph
+// (not nested), so their names stay as they are.
 std::shared_ptr<Model> with_new_head(const std::shared_ptr<Model>& base, std::int64_t classes, double dropout = 0.0,
-                                     const std::string& activation = "softmax");
+                                     const std::string& activation = "softmax", const std::string& pooling = "avg");
 
 // Sets `trainable` on every layer whose name matches the regular expression (whole name);
 // returns how many layers matched (0 is an error: a pattern that matches nothing is a typo).

@@ -15,6 +15,19 @@ Optimizer::Optimizer(std::vector<Variable> parameters, OptimizerOptions options)
   set_parameters(std::move(parameters));
 }
 
+void Optimizer::update_parameters(std::vector<Variable> parameters) {
+  std::vector<std::vector<Tensor>> slots(parameters.size());
+  for (std::size_t i = 0; i < parameters.size(); ++i) {
+    STRATA_CHECK(parameters[i].defined() && parameters[i].is_leaf() && parameters[i].dtype() == DType::f32,
+                 "optimizer: parameters must be f32 leaf variables");
+    for (std::size_t j = 0; j < parameters_.size(); ++j)
+      if (parameters_[j].same(parameters[i]) && j < slots_.size()) slots[i] = slots_[j];
+  }
+  parameters_ = std::move(parameters);
+  slots_ = std::move(slots);
+  multipliers_.clear();
+}
+
 void Optimizer::set_parameters(std::vector<Variable> parameters) {
   for (const auto& p : parameters)
     STRATA_CHECK(p.defined() && p.is_leaf() && p.dtype() == DType::f32, "optimizer: parameters must be f32 leaf variables");

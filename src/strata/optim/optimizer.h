@@ -44,6 +44,10 @@ class Optimizer {
   // per parameter, in parameters() order; empty: 1 for all). See train::layer_learning_rates.
   void set_learning_rate_multipliers(std::vector<double> multipliers);
   const std::vector<double>& learning_rate_multipliers() const { return multipliers_; }
+  // Changes which variables it updates (after freezing or unfreezing layers): a variable it
+  // already had keeps its state (momentum, Adam's moments), a new one starts fresh; learning-
+  // rate multipliers are dropped.
+  void update_parameters(std::vector<Variable> parameters);
   // Rebinds to another model's parameters of the same shapes (after loading a model).
   void set_parameters(std::vector<Variable> parameters);
 

@@ -1,5 +1,7 @@
 #include "strata/train/callbacks.h"
 
+#include "strata/models/transfer.h"
+
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -153,6 +155,19 @@ void CSVLogger::on_epoch_end(Trainer&, int epoch, Logs& logs) {
   for (const auto& [k, v] : logs) out_ << "," << v;
   out_ << "\n";
   out_.flush();
+}
+
+GradualUnfreezing::GradualUnfreezing(std::vector<std::string> boundaries, int every_epochs)
+    : boundaries_(std::move(boundaries)), every_(every_epochs) {
+  STRATA_CHECK(every_ >= 1, "GradualUnfreezing: every_epochs must be at least 1, got ", every_);
+}
+
+void GradualUnfreezing::on_epoch_begin(Trainer& t, int epoch) {
+  const int stage = std::min<int>(epoch / every_, static_cast<int>(boundaries_.size()));
+  if (stage <= stage_) return;
+  stage_ = stage;
+  models::freeze_up_to(t.model(), boundaries_[static_cast<std::size_t>(stage - 1)]);
+  t.refresh_trainable();
 }
 
 }  // namespace strata::train

@@ -98,6 +98,23 @@ class LearningRateScheduler final : public Callback {
   std::function<double(int, double)> schedule_;
 };
 
+// Gradual unfreezing (ULMFiT): every `every` epochs the next boundary layer is reached and the
+// layers after it become trainable (layers up to it stay frozen), top of the network first:
+// boundaries = {"layer3.1.relu", "layer2.1.relu", "layer1.1.relu"} unfreezes the head's
+// neighbours first. Start with everything but the head frozen. The optimizer follows at once
+// (Trainer::refresh_trainable).
+class GradualUnfreezing final : public Callback {
+ public:
+  GradualUnfreezing(std::vector<std::string> boundaries, int every_epochs = 1);
+  void on_epoch_begin(Trainer& t, int epoch) override;
+  int unfrozen_stages() const { return stage_; }
+
+ private:
+  std::vector<std::string> boundaries_;
+  int every_;
+  int stage_ = 0;
+};
+
 // Stops training as soon as a batch loss is NaN or infinite.
 class TerminateOnNaN final : public Callback {
  public:

@@ -85,6 +85,10 @@ class Trainer {
   // One optimizer step on one batch; returns the batch's loss and metrics.
   Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
 
+  // After freezing or unfreezing layers: the optimizer updates exactly the model's trainable
+  // variables again (Keras needs a new compile() for this; state of kept variables survives).
+  void refresh_trainable() { optimizer_->update_parameters(model_->trainable_variables()); }
+
   models::Model& model() { return *model_; }
   const std::shared_ptr<models::Model>& model_ptr() const { return model_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
