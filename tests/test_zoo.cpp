@@ -202,3 +202,21 @@ TEST(Transfer, GradualUnfreezingRebindsTheOptimizer) {
   EXPECT_EQ(model->get_layer("a")->weights()[0]->variable.value().to_vector<float>(), a_before.to_vector<float>());
   EXPECT_NE(model->get_layer("b")->weights()[0]->variable.value().to_vector<float>(), b_before.to_vector<float>());
 }
+
+#include "strata/data/idx.h"
+#include "strata/tensor/math.h"
+
+// The shipped pre-trained network loads by name and classifies Fashion-MNIST as stated
+// (88.67 % on the whole test set; the first 1,000 images here).
+TEST(Pretrained, ResnetFashionLoadsByNameAndClassifies) {
+  const auto model = models::pretrained("resnet_fashion");
+  EXPECT_EQ(model->input_shape(), (Shape{1, 28, 28}));
+  const auto test = data::load_fashion_mnist("test");
+  NoGradGuard no_grad;
+  const Tensor p = model->call({Variable(test.images.slice(0, 0, 1000).contiguous())}, false).value();
+  const auto predicted = argmax(p, 1).to_vector<std::int64_t>(), truth = test.labels.slice(0, 0, 1000).contiguous().to_vector<std::int64_t>();
+  int correct = 0;
+  for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == truth[i];
+  EXPECT_GT(correct, 850);
+  EXPECT_NE(strata::testing::error_of([] { models::pretrained("imagenet_giant"); }).find("expected resnet_fashion"), std::string::npos);
+}

@@ -16,12 +16,6 @@
 namespace strata::cli {
 namespace {
 
-// Where `resnet_fashion` (and any pre-trained file the repository ships) lives.
-std::string pretrained_path(const std::string& file) {
-  const char* dir = std::getenv("STRATA_PRETRAINED_DIR");
-  return (std::filesystem::path(dir ? dir : STRATA_PRETRAINED_DIR) / file).string();
-}
-
 struct Base {
   std::shared_ptr<models::Model> model;
   std::string cut_at, freeze_until;
@@ -31,7 +25,7 @@ Base load_base(const FinetuneOptions& o, const Shape& input_shape) {
   Base b;
   if (o.base == "resnet_fashion") {
     // resnet_compact trained on all of Fashion-MNIST by tools/pretrain/resnet_fashion.sh.
-    b.model = io::load_model(pretrained_path("resnet_fashion.strata")).model;
+    b.model = models::pretrained("resnet_fashion");
     STRATA_CHECK(b.model->input_shape() == input_shape, "finetune: resnet_fashion takes ", shape_str(b.model->input_shape()),
                  " images but the data has ", shape_str(input_shape), " (use --image-size 28 --channels 1)");
     if (!o.weights.empty()) io::load_weights(o.weights, *b.model, io::MatchBy::name);

@@ -43,4 +43,9 @@ std::vector<std::string> zoo_names();
 // Throws listing the names for an unknown one, or naming the problem with the options.
 std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& options = {});
 
+// Pre-trained models that ship in the repository's pretrained/ folder (or $STRATA_PRETRAINED_DIR):
+// "resnet_fashion" (resnet_compact trained on Fashion-MNIST, input (1, 28, 28), 10 classes).
+std::vector<std::string> pretrained_names();
+std::shared_ptr<Model> pretrained(const std::string& name);
+
 }  // namespace strata::models
