@@ -98,7 +98,7 @@ struct FinetuneOptions {
   std::string freeze_until;             // stage 2 trains the layers after this one (default: the last stage)
   int epochs = 5;                       // stage 1: the new head on the frozen base
   int fine_tune_epochs = 5;             // stage 2: unfrozen top layers and the head
-  double learning_rate = 1e-3;
+  double learning_rate = 1e-2;          // stage 1: only the new head learns, a high rate suits it
   double fine_tune_learning_rate = 1e-4;
   int batch_size = 32;
   double validation_split = 0.1;
