@@ -151,14 +151,24 @@ SGD::SGD(std::vector<Variable> parameters, double learning_rate, double momentum
 
 void SGD::update(float* p, const float* g, std::int64_t n, std::vector<Tensor>& slots, float lr) {
   if (momentum_ == 0) {
+#pragma omp parallel for simd if (n > 65536)
     for (std::int64_t i = 0; i < n; ++i) p[i] -= lr * g[i];
     return;
   }
   float* v = slots[0].data<float>();
   const float m = float(momentum_);
-  for (std::int64_t i = 0; i < n; ++i) {
-    v[i] = m * v[i] + g[i];
-    p[i] -= lr * (nesterov_ ? g[i] + m * v[i] : v[i]);
+  if (nesterov_) {
+#pragma omp parallel for simd if (n > 65536)
+    for (std::int64_t i = 0; i < n; ++i) {
+      v[i] = m * v[i] + g[i];
+      p[i] -= lr * (g[i] + m * v[i]);
+    }
+  } else {
+#pragma omp parallel for simd if (n > 65536)
+    for (std::int64_t i = 0; i < n; ++i) {
+      v[i] = m * v[i] + g[i];
+      p[i] -= lr * v[i];
+    }
   }
 }
 
