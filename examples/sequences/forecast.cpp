@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "strata/io/text_file.h"
 #include "strata/metrics/plots.h"
 #include "strata/strata.h"
 
@@ -119,11 +120,11 @@ int main(int argc, char** argv) {
     const std::string svg = metrics::line_chart_svg(
         {{"truth", test_years, truth}, {cell + " forecast", test_years, forecast}, {"naive (last value)", test_years, naive}}, chart);
     const auto svg_path = (std::filesystem::path(output) / "forecast.svg").string();
-    std::ofstream(svg_path) << svg;
+    io::write_text_file(svg_path, svg);
     nlohmann::json report{{"cell", cell}, {"window", window}, {"test_years", test_years}, {"truth", truth}, {"forecast", forecast},
                           {"model", {{"mae", model_errors.mae}, {"rmse", model_errors.rmse}}},
                           {"naive", {{"mae", naive_errors.mae}, {"rmse", naive_errors.rmse}}}};
-    std::ofstream((std::filesystem::path(output) / "forecast.json").string()) << report.dump(1) << "\n";
+    io::write_text_file((std::filesystem::path(output) / "forecast.json").string(), report.dump(1) + "\n");
     std::printf("wrote %s\n", svg_path.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

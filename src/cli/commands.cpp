@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "strata/io/text_file.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -25,20 +26,11 @@ namespace {
 std::shared_ptr<models::Model> model_from_spec_or_name(const std::string& model, const Shape& input_shape,
                                                        std::int64_t classes) {
   const auto zoo = models::zoo_names();
-  if (std::find(zoo.begin(), zoo.end(), model) != zoo.end()) {
-    const bool small = input_shape.size() == 3 && (input_shape[1] < 64 || input_shape[2] < 64);
-    return models::zoo(model, models::ZooOptions().input_shape(input_shape).classes(classes).small_input(small));
-  }
+  if (std::find(zoo.begin(), zoo.end(), model) != zoo.end())
+    return models::zoo(model, models::ZooOptions().input_shape(input_shape).classes(classes).small_input(
+                                  models::needs_small_input(input_shape)));
   if (std::filesystem::path(model).extension() != ".json") return models::builtin_model(model, input_shape, classes);
-  std::ifstream in(model);
-  STRATA_CHECK(in.good(), "cannot open model spec '", model, "'");
-  nlohmann::json spec;
-  try {
-    spec = nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(detail::concat("model spec '", model, "' is not valid JSON: ", e.what()));
-  }
-  auto m = models::model_from_config(spec);
+  auto m = models::model_from_config(nlohmann::json::parse(read_json_file(model, "model spec").dump()));
   m->ensure_built();
   STRATA_CHECK(m->built(), "model spec '", model, "' must start with an InputLayer giving the input shape");
   STRATA_CHECK(m->input_shape() == input_shape, "model spec '", model, "' expects input ", shape_str(m->input_shape()),
@@ -66,6 +58,16 @@ std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
 }
 
 }  // namespace
+
+nlohmann::ordered_json read_json_file(const std::string& path, const char* what) {
+  std::ifstream in(path);
+  STRATA_CHECK(in.good(), "cannot open ", what, " '", path, "'");
+  try {
+    return nlohmann::ordered_json::parse(in);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat(what, " '", path, "' is not valid JSON: ", e.what()));
+  }
+}
 
 std::string read_augment_spec(const std::string& spec_or_file) {
   if (spec_or_file.empty() || !std::filesystem::is_regular_file(spec_or_file)) return spec_or_file;
@@ -129,7 +131,7 @@ int run_train(const TrainOptions& o) {
   io::save_model(o.output, *model, &trainer.optimizer(), training_config);
   // The run's history beside the model, for `strata report`.
   const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
-  write_file_atomically(history_path.string(), history.to_json().dump(1));
+  io::write_text_file(history_path.string(), history.to_json().dump(1));
   std::printf("\nsaved the model to %s and its history to %s\n", o.output.c_str(), history_path.c_str());
   return 0;
 }
@@ -167,7 +169,7 @@ int run_evaluate(const std::string& model_path, const DataOptions& data, const s
   std::printf("Evaluating %s on the test split of %s\n", model_path.c_str(), data.data.c_str());
   const auto report = print_report(trainer, *test);
   if (!json_path.empty()) {
-    write_file_atomically(json_path, evaluation_json(report, test->class_names()).dump(2) + "\n");
+    io::write_text_file(json_path, evaluation_json(report, test->class_names()).dump(2) + "\n");
     std::printf("wrote %s\n", json_path.c_str());
   }
   return 0;

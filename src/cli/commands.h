@@ -108,8 +108,8 @@ struct FinetuneOptions {
 int run_finetune(const FinetuneOptions& options);
 // The report as JSON: accuracy, per-class precision/recall/F1/support, averages, confusion matrix.
 nlohmann::json evaluation_json(const metrics::ClassificationReport& report, const std::vector<std::string>& class_names);
-// Writes text to `path` through a temporary file and a rename, so a reader never sees half of it.
-void write_file_atomically(const std::string& path, const std::string& text);
+// A JSON file (key order kept); `what` names it in the error for a missing or malformed file.
+nlohmann::ordered_json read_json_file(const std::string& path, const char* what);
 // An augmentation spec given inline or as a file that holds one.
 std::string read_augment_spec(const std::string& spec_or_file);
 

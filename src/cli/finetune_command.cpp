@@ -40,8 +40,8 @@ Base load_base(const FinetuneOptions& o, const Shape& input_shape) {
     const auto names = models::zoo_names();
     STRATA_CHECK(std::find(names.begin(), names.end(), o.base) != names.end(), "finetune: --base must be resnet_fashion, ",
                  "a zoo model or a .strata file, got \"", o.base, "\"");
-    const bool small = input_shape[1] < 64 || input_shape[2] < 64;
-    b.model = models::zoo(o.base, models::ZooOptions().input_shape(input_shape).small_input(small).include_top(false));
+    b.model = models::zoo(o.base, models::ZooOptions().input_shape(input_shape).small_input(models::needs_small_input(input_shape))
+                                      .include_top(false));
     if (!o.weights.empty()) io::load_weights(o.weights, *b.model, io::MatchBy::name);
     b.cut_at = b.model->layers().back()->name();
   }

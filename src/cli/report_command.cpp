@@ -9,28 +9,13 @@
 #include "dataset.h"
 #include "strata/data/image_io.h"
 #include "strata/io/model_io.h"
+#include "strata/io/text_file.h"
 #include "strata/metrics/html_report.h"
 #include "strata/metrics/scores.h"
 #include "strata/tensor/math.h"
 #include "strata/train/training.h"
 
 namespace strata::cli {
-void write_file_atomically(const std::string& path_text, const std::string& text) {
-  const std::filesystem::path path(path_text);
-  const auto tmp = path.parent_path() / ("." + path.filename().string() + ".tmp");
-  {
-    std::ofstream out(tmp);
-    out << text;
-    STRATA_CHECK(out.good(), "cannot write '", path.string(), "'");
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw Error(detail::concat("cannot move '", tmp.string(), "' into place at '", path.string(), "': ", ec.message()));
-  }
-}
-
 nlohmann::json evaluation_json(const metrics::ClassificationReport& r, const std::vector<std::string>& names) {
   nlohmann::json classes = nlohmann::json::array();
   for (std::size_t c = 0; c < r.per_class.size(); ++c)
@@ -97,11 +82,11 @@ int run_report(const ReportOptions& o) {
   const auto rendered = metrics::render_report(report);
   const fs::path output = o.output.empty() ? run / "report.html" : fs::path(o.output);
   if (!output.parent_path().empty()) fs::create_directories(output.parent_path());
-  write_file_atomically(output.string(), rendered.html);
+  io::write_text_file(output.string(), rendered.html);
   const fs::path plots = output.parent_path() / "plots";
   fs::create_directories(plots);
-  for (const auto& [name, svg] : rendered.svg_files) write_file_atomically((plots / name).string(), svg);
-  write_file_atomically((output.parent_path() / "evaluation.json").string(),
+  for (const auto& [name, svg] : rendered.svg_files) io::write_text_file((plots / name).string(), svg);
+  io::write_text_file((output.parent_path() / "evaluation.json").string(),
                         evaluation_json(report.classification, report.class_names).dump(2));
   std::printf("test accuracy %.4f, ROC AUC (one-vs-rest, macro) %.4f\nwrote %s, %zu plots in %s and %s\n",
               report.classification.accuracy, report.roc_auc_macro, output.c_str(), rendered.svg_files.size(),

@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "commands.h"
+#include "strata/io/text_file.h"
 #include "dataset.h"
 #include "strata/data/preprocessing.h"
 #include "strata/io/model_io.h"
@@ -16,16 +17,6 @@
 
 namespace strata::cli {
 namespace {
-
-nlohmann::ordered_json read_json_file(const std::string& path, const char* what) {
-  std::ifstream in(path);
-  STRATA_CHECK(in.good(), "cannot open ", what, " '", path, "'");
-  try {
-    return nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(detail::concat(what, " '", path, "' is not valid JSON: ", e.what()));
-  }
-}
 
 struct Splits {
   Tensor x_train, y_train, x_test, y_test;
@@ -179,8 +170,8 @@ int run_tune(const TuneCommandOptions& o) {
   }
   std::printf("%s", summary.c_str());
   const auto dir = std::filesystem::path(o.output);
-  write_file_atomically((dir / "best.json").string(), best_json.dump(2) + "\n");
-  write_file_atomically((dir / "report.html").string(), tune::report_html(result, space, o.objective, summary));
+  io::write_text_file((dir / "best.json").string(), best_json.dump(2) + "\n");
+  io::write_text_file((dir / "report.html").string(), tune::report_html(result, space, o.objective, summary));
   std::printf("wrote %s, %s and %s\n", (dir / "best.strata").c_str(), (dir / "best.json").c_str(), (dir / "report.html").c_str());
   return 0;
 }

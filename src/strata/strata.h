@@ -9,6 +9,7 @@
 #include "strata/data/preprocessing.h"
 #include "strata/data/sequence.h"
 #include "strata/io/model_io.h"
+#include "strata/io/text_file.h"
 #include "strata/kernels/kernels.h"
 #include "strata/metrics/classification.h"
 #include "strata/models/builtin.h"

@@ -1,15 +1,10 @@
 #include "strata/metrics/html_report.h"
+#include "strata/metrics/plots.h"
 
 #include <cstdio>
 
 namespace strata::metrics {
 namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return out;
-}
 
 std::string number(double v, const char* f = "%.4f") {
   char buf[32];
@@ -60,13 +55,13 @@ std::string base64(const std::vector<unsigned char>& bytes) {
 RenderedReport render_report(const RunReport& r) {
   RenderedReport out;
   std::string& h = out.html;
-  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + escape(r.title) + "</title>\n";
+  h += "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>" + xml_escape(r.title) + "</title>\n";
   h += "<style>body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;margin-top:32px;"
        "border-bottom:1px solid #ddd}.row{display:flex;flex-wrap:wrap;gap:16px}table{border-collapse:collapse}"
        "td,th{padding:3px 10px;text-align:right;border-bottom:1px solid #eee}th:first-child,td:first-child{text-align:left}"
        ".grid{display:flex;flex-wrap:wrap;gap:12px}.grid figure{margin:0;text-align:center;font-size:12px}"
        ".grid img{width:84px;height:84px;image-rendering:pixelated;border:1px solid #ccc}</style></head><body>\n";
-  h += "<h1>" + escape(r.title) + "</h1>\n";
+  h += "<h1>" + xml_escape(r.title) + "</h1>\n";
   h += "<p>Test accuracy <b>" + number(r.classification.accuracy) + "</b> on " + std::to_string(r.classification.total) +
        " examples; one-vs-rest ROC AUC (macro) <b>" + number(r.roc_auc_macro) + "</b>.</p>\n";
 
@@ -82,7 +77,7 @@ RenderedReport render_report(const RunReport& r) {
   h += "<section id=\"classification-report\"><h2>Classification report</h2>\n<table><tr><th>class</th><th>precision</th>"
        "<th>recall</th><th>f1-score</th><th>support</th></tr>\n";
   auto row = [&](const std::string& name, const ClassMetrics& m) {
-    h += "<tr><td>" + escape(name) + "</td><td>" + number(m.precision) + "</td><td>" + number(m.recall) + "</td><td>" +
+    h += "<tr><td>" + xml_escape(name) + "</td><td>" + number(m.precision) + "</td><td>" + number(m.recall) + "</td><td>" +
          number(m.f1) + "</td><td>" + std::to_string(m.support) + "</td></tr>\n";
   };
   for (std::size_t c = 0; c < r.classification.per_class.size(); ++c)
@@ -103,7 +98,7 @@ RenderedReport render_report(const RunReport& r) {
   h += "<section id=\"misclassified\"><h2>Most confidently misclassified test images</h2><div class=\"grid\">\n";
   for (const auto& m : r.misclassified)
     h += "<figure><img alt=\"misclassified\" src=\"data:image/png;base64," + base64(m.png) + "\"><figcaption>true: " +
-         escape(m.truth) + "<br>predicted: " + escape(m.predicted) + " (" + number(m.confidence, "%.2f") +
+         xml_escape(m.truth) + "<br>predicted: " + xml_escape(m.predicted) + " (" + number(m.confidence, "%.2f") +
          ")</figcaption></figure>\n";
   if (r.misclassified.empty()) h += "<p>Every test image was classified correctly.</p>\n";
   h += "</div></section>\n</body></html>\n";

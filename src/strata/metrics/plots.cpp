@@ -11,18 +11,6 @@ namespace {
 const char* kColors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                          "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
 
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else if (c == '"') out += "&quot;";
-    else out += c;
-  }
-  return out;
-}
-
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
@@ -38,6 +26,18 @@ double tick_step(double span) {
 }
 
 }  // namespace
+
+std::string xml_escape(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else if (c == '&') out += "&amp;";
+    else if (c == '"') out += "&quot;";
+    else out += c;
+  }
+  return out;
+}
 
 std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& o) {
   double x0 = std::numeric_limits<double>::infinity(), x1 = -x0, y0 = x0, y1 = -x0;
@@ -69,7 +69,7 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
                     std::to_string(o.height) + "\" font-family=\"sans-serif\" font-size=\"12\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + fmt("%.0f", left + pw / 2) + "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" +
-         escape(o.title) + "</text>\n";
+         xml_escape(o.title) + "</text>\n";
   // grid and ticks
   // Whole-number x (epochs) gets whole-number ticks.
   bool integer_x = !o.unit_square && !o.points_only;
@@ -89,9 +89,9 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
   svg += "<rect x=\"" + fmt("%.1f", left) + "\" y=\"" + fmt("%.1f", top) + "\" width=\"" + fmt("%.1f", pw) + "\" height=\"" +
          fmt("%.1f", ph) + "\" fill=\"none\" stroke=\"#333\"/>\n";
   svg += "<text x=\"" + fmt("%.1f", left + pw / 2) + "\" y=\"" + std::to_string(o.height - 8) + "\" text-anchor=\"middle\">" +
-         escape(o.x_label) + "</text>\n";
+         xml_escape(o.x_label) + "</text>\n";
   svg += "<text transform=\"translate(14," + fmt("%.1f", top + ph / 2) + ") rotate(-90)\" text-anchor=\"middle\">" +
-         escape(o.y_label) + "</text>\n";
+         xml_escape(o.y_label) + "</text>\n";
   if (o.unit_square)
     svg += "<line x1=\"" + fmt("%.1f", X(0)) + "\" y1=\"" + fmt("%.1f", Y(0)) + "\" x2=\"" + fmt("%.1f", X(1)) + "\" y2=\"" +
            fmt("%.1f", Y(1)) + "\" stroke=\"#999\" stroke-dasharray=\"4 4\"/>\n";
@@ -110,7 +110,7 @@ std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions
     const double ly = top + 8 + 18.0 * double(k);
     svg += "<line x1=\"" + fmt("%.1f", left + pw + 10) + "\" y1=\"" + fmt("%.1f", ly) + "\" x2=\"" + fmt("%.1f", left + pw + 28) +
            "\" y2=\"" + fmt("%.1f", ly) + "\" stroke=\"" + color + "\" stroke-width=\"3\"/><text x=\"" +
-           fmt("%.1f", left + pw + 32) + "\" y=\"" + fmt("%.1f", ly + 4) + "\">" + escape(s.label) + "</text>\n";
+           fmt("%.1f", left + pw + 32) + "\" y=\"" + fmt("%.1f", ly + 4) + "\">" + xml_escape(s.label) + "</text>\n";
   }
   return svg + "</svg>\n";
 }
@@ -123,7 +123,7 @@ std::string heatmap_svg(const std::vector<std::vector<std::int64_t>>& m, const s
                     std::to_string(top + n * cell + 110) + "\" font-family=\"sans-serif\" font-size=\"11\">\n";
   svg += "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
   svg += "<text x=\"" + std::to_string(left + n * cell / 2) + "\" y=\"20\" text-anchor=\"middle\" font-size=\"14\" font-weight=\"bold\">" +
-         escape(title) + "</text>\n";
+         xml_escape(title) + "</text>\n";
   for (int r = 0; r < n; ++r) {
     double total = 0;
     for (auto v : m[r]) total += double(v);
@@ -140,9 +140,9 @@ std::string heatmap_svg(const std::vector<std::vector<std::int64_t>>& m, const s
     }
     const std::string label = r < static_cast<int>(labels.size()) ? labels[r] : std::to_string(r);
     svg += "<text x=\"" + std::to_string(left - 6) + "\" y=\"" + std::to_string(top + r * cell + cell / 2 + 4) +
-           "\" text-anchor=\"end\">" + escape(label) + "</text>\n";
+           "\" text-anchor=\"end\">" + xml_escape(label) + "</text>\n";
     svg += "<text transform=\"translate(" + std::to_string(left + r * cell + cell / 2) + "," +
-           std::to_string(top + n * cell + 8) + ") rotate(60)\">" + escape(label) + "</text>\n";
+           std::to_string(top + n * cell + 8) + ") rotate(60)\">" + xml_escape(label) + "</text>\n";
   }
   svg += "<text x=\"" + std::to_string(left + n * cell / 2) + "\" y=\"" + std::to_string(top + n * cell + 100) +
          "\" text-anchor=\"middle\">predicted class (rows: true class)</text>\n";

@@ -20,6 +20,9 @@ struct ChartOptions {
   bool points_only = false;  // a scatter plot: markers, no connecting lines
 };
 
+// Text made safe inside HTML/SVG elements and attribute values (< > & ").
+std::string xml_escape(const std::string& text);
+
 std::string line_chart_svg(const std::vector<Series>& series, const ChartOptions& options);
 // Cell (r, c) shaded by its count relative to its row total; counts printed in the cells.
 std::string heatmap_svg(const std::vector<std::vector<std::int64_t>>& matrix, const std::vector<std::string>& labels,

@@ -43,6 +43,11 @@ std::vector<std::string> zoo_names();
 // Throws listing the names for an unknown one, or naming the problem with the options.
 std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& options = {});
 
+// Whether images of `input_shape` (C, H, W) want the small-input variants (under 64 pixels).
+inline bool needs_small_input(const Shape& input_shape) {
+  return input_shape.size() == 3 && (input_shape[1] < 64 || input_shape[2] < 64);
+}
+
 // Pre-trained models that ship in the repository's pretrained/ folder (or $STRATA_PRETRAINED_DIR):
 // "resnet_fashion" (resnet_compact trained on Fashion-MNIST, input (1, 28, 28), 10 classes).
 std::vector<std::string> pretrained_names();

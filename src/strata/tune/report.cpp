@@ -6,16 +6,6 @@
 #include "strata/metrics/plots.h"
 
 namespace strata::tune {
-namespace {
-
-std::string escape(const std::string& s) {
-  std::string out;
-  for (char c : s) out += c == '<' ? "&lt;" : c == '>' ? "&gt;" : c == '&' ? "&amp;" : std::string(1, c);
-  return out;
-}
-
-}  // namespace
-
 std::vector<std::pair<std::string, std::string>> parameter_plots(const TuneResult& result, const SearchSpace& space,
                                                                  const std::string& objective) {
   std::vector<std::pair<std::string, std::string>> plots;
@@ -59,9 +49,9 @@ std::string report_html(const TuneResult& result, const SearchSpace& space, cons
   std::string h = "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Hyper-parameter search</title>\n"
                   "<style>body{font-family:sans-serif;margin:2em}pre{background:#f6f6f6;padding:1em}"
                   ".plots{display:flex;flex-wrap:wrap;gap:1em}</style></head><body>\n";
-  h += "<h1>Hyper-parameter search</h1>\n<pre>" + escape(summary) + "</pre>\n";
-  h += "<h2>Trials, best first</h2>\n<pre>" + escape(result.table()) + "</pre>\n";
-  h += "<h2>" + escape(objective) + " against each parameter</h2>\n<div class=\"plots\">\n";
+  h += "<h1>Hyper-parameter search</h1>\n<pre>" + metrics::xml_escape(summary) + "</pre>\n";
+  h += "<h2>Trials, best first</h2>\n<pre>" + metrics::xml_escape(result.table()) + "</pre>\n";
+  h += "<h2>" + metrics::xml_escape(objective) + " against each parameter</h2>\n<div class=\"plots\">\n";
   for (const auto& [name, svg] : parameter_plots(result, space, objective)) h += "<div>" + svg + "</div>\n";
   return h + "</div>\n</body></html>\n";
 }

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <vector>
 
+#include "strata/io/text_file.h"
 #include "strata/tensor/error.h"
 
 namespace strata::tune {
@@ -49,16 +50,12 @@ ResultsLog::ResultsLog(const std::string& path, const nlohmann::json& signature)
     }
   }
   if (lines.empty() || rewrite_tail) {
-    // A new file, or one whose cut-off last line must go: write the good lines back whole
-    // (through a temporary file, so a second interruption cannot lose them).
-    const std::string tmp = path + ".tmp";
-    {
-      std::ofstream rewrite(tmp, std::ios::trunc);
-      if (lines.empty()) lines.push_back(nlohmann::json{{"search", signature}}.dump());
-      for (const auto& l : lines) rewrite << l << '\n';
-      STRATA_CHECK(rewrite.good(), "tune: cannot write ", tmp);
-    }
-    std::filesystem::rename(tmp, path);
+    // A new file, or one whose cut-off last line must go: write the good lines back whole,
+    // atomically, so a second interruption cannot lose them.
+    if (lines.empty()) lines.push_back(nlohmann::json{{"search", signature}}.dump());
+    std::string text;
+    for (const auto& l : lines) text += l + '\n';
+    io::write_text_file(path, text);
   }
   out_.open(path, std::ios::app);
   STRATA_CHECK(out_.good(), "tune: cannot append to results file ", path);

@@ -53,43 +53,31 @@ SearchSpace& SearchSpace::choice(const std::string& name, std::vector<nlohmann::
   return add(std::move(p));
 }
 
-SearchSpace& SearchSpace::integer(const std::string& name, std::int64_t low, std::int64_t high, bool log, Condition when,
-                                  int grid_points) {
-  check_range(name, double(low), double(high), log);
+SearchSpace& SearchSpace::add_range(const std::string& name, Param::Kind kind, double low, double high, bool log,
+                                    Condition when, int grid_points) {
+  check_range(name, low, high, log);
   Param p;
   p.name = name;
-  p.kind = Param::Kind::integer;
-  p.low = double(low);
-  p.high = double(high);
+  p.kind = kind;
+  p.low = low;
+  p.high = high;
   p.log = log;
   p.grid_points = grid_points;
   p.when = std::move(when);
   return add(std::move(p));
 }
 
+SearchSpace& SearchSpace::integer(const std::string& name, std::int64_t low, std::int64_t high, bool log, Condition when,
+                                  int grid_points) {
+  return add_range(name, Param::Kind::integer, double(low), double(high), log, std::move(when), grid_points);
+}
+
 SearchSpace& SearchSpace::uniform(const std::string& name, double low, double high, Condition when, int grid_points) {
-  check_range(name, low, high, false);
-  Param p;
-  p.name = name;
-  p.kind = Param::Kind::real;
-  p.low = low;
-  p.high = high;
-  p.grid_points = grid_points;
-  p.when = std::move(when);
-  return add(std::move(p));
+  return add_range(name, Param::Kind::real, low, high, false, std::move(when), grid_points);
 }
 
 SearchSpace& SearchSpace::log_uniform(const std::string& name, double low, double high, Condition when, int grid_points) {
-  check_range(name, low, high, true);
-  Param p;
-  p.name = name;
-  p.kind = Param::Kind::real;
-  p.low = low;
-  p.high = high;
-  p.log = true;
-  p.grid_points = grid_points;
-  p.when = std::move(when);
-  return add(std::move(p));
+  return add_range(name, Param::Kind::real, low, high, true, std::move(when), grid_points);
 }
 
 SearchSpace SearchSpace::from_json(const ojson& description) {

@@ -69,6 +69,8 @@ class SearchSpace {
 
  private:
   SearchSpace& add(Param p);
+  SearchSpace& add_range(const std::string& name, Param::Kind kind, double low, double high, bool log, Condition when,
+                         int grid_points);
   std::vector<Param> params_;
 };
 

@@ -29,6 +29,12 @@ std::string string_param(const Params& p, const std::string& name, const std::st
   return p[name].get<std::string>();
 }
 
+bool bool_param(const Params& p, const std::string& name, bool fallback) {
+  if (!p.contains(name)) return fallback;
+  STRATA_CHECK(p[name].is_boolean(), "parameter ", name, " must be true or false, got ", p[name].dump());
+  return p[name].get<bool>();
+}
+
 // Replaces "$name" strings in a spec by the candidate's values; collects the names it meets.
 nlohmann::json substitute(const nlohmann::json& spec, const Params* params, std::vector<std::string>& names) {
   if (spec.is_string()) {
@@ -56,9 +62,7 @@ ModelFamily mlp_family() {
     const std::int64_t layers = int_param(p, "layers", 2), units = int_param(p, "units", 256);
     const double dropout = number_param(p, "dropout", 0.0), l2 = number_param(p, "l2", 0.0);
     const std::string activation = string_param(p, "activation", "relu");
-    STRATA_CHECK(p.value("batch_norm", false) == true || p.value("batch_norm", false) == false,
-                 "parameter batch_norm must be true or false");
-    const bool batch_norm = p.contains("batch_norm") && p["batch_norm"].get<bool>();
+    const bool batch_norm = bool_param(p, "batch_norm", false);
     STRATA_CHECK(layers >= 0 && units >= 1, "mlp: need layers >= 0 and units >= 1, got ", layers, " and ", units);
     std::vector<nn::LayerPtr> stack{layers::Flatten()};
     for (std::int64_t i = 0; i < layers; ++i) {
