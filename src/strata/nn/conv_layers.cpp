@@ -5,12 +5,16 @@ namespace strata::nn {
 // ---------------------------------------------------------------- Conv2D family
 ops::Conv2dOptions Conv2DOptions::op_options() const {
   ops::Conv2dOptions o;
-  o.stride(strides_[0], strides_[1]).dilation(dilation_rate_[0], dilation_rate_[1]).padding(padding_);
+  o.stride(strides_[0], strides_[1]).dilation(dilation_rate_[0], dilation_rate_[1]);
+  if (padding_ == "explicit")
+    o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);
+  else
+    o.padding(padding_);
   return o;
 }
 
 nlohmann::json Conv2DOptions::config() const {
-  return {{"filters", filters_},
+  nlohmann::json c = {{"filters", filters_},
           {"kernel_size", kernel_size_},
           {"strides", strides_},
           {"padding", padding_},
@@ -25,12 +29,15 @@ nlohmann::json Conv2DOptions::config() const {
           {"bias_regularizer", bias_regularizer_.config()},
           {"kernel_constraint", kernel_constraint_.active() ? nlohmann::json{{"max_value", kernel_constraint_.max_value}}
                                                             : nlohmann::json()}};
+  if (padding_ == "explicit") c["explicit_padding"] = explicit_padding_;
+  return c;
 }
 
 Conv2DOptions Conv2DOptions::from_config(const nlohmann::json& c) {
   Conv2DOptions o(c.value("filters", std::int64_t{0}), c.at("kernel_size").get<Size2>());
   o.strides(c.value("strides", Size2{1, 1}))
       .padding(c.value("padding", std::string("valid")))
+      .explicit_padding(c.value("explicit_padding", std::array<Size2, 2>{}))
       .dilation_rate(c.value("dilation_rate", Size2{1, 1}))
       .groups(c.value("groups", std::int64_t{1}))
       .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}))
@@ -49,8 +56,8 @@ Conv2DOptions Conv2DOptions::from_config(const nlohmann::json& c) {
 Conv2D::Conv2D(Conv2DOptions o, Kind kind) : Layer(o.name_), o_(std::move(o)), kind_(kind) {
   STRATA_CHECK(kind != Kind::standard || o_.filters_ > 0, "Conv2D: filters must be positive, got ", o_.filters_);
   STRATA_CHECK(o_.kernel_size_[0] > 0 && o_.kernel_size_[1] > 0, type(), ": kernel_size must be positive");
-  STRATA_CHECK(o_.padding_ == "valid" || o_.padding_ == "same", type(), ": padding must be \"valid\" or \"same\", got \"",
-               o_.padding_, "\"");
+  STRATA_CHECK(o_.padding_ == "valid" || o_.padding_ == "same" || o_.padding_ == "explicit", type(),
+               ": padding must be \"valid\", \"same\" or \"explicit\", got \"", o_.padding_, "\"");
   STRATA_CHECK(o_.depth_multiplier_ >= 1, type(), ": depth_multiplier must be >= 1");
   check_activation_name(o_.activation_);
 }
@@ -138,9 +145,20 @@ Pooling2D::Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides, std
                padding_, "\"");
 }
 
+Pooling2D& Pooling2D::explicit_padding(std::array<Size2, 2> pads) {
+  padding_ = "explicit";
+  explicit_padding_ = pads;
+  op_options();  // validates the padding against the pool size
+  return *this;
+}
+
 ops::Pool2dOptions Pooling2D::op_options() const {
   ops::Pool2dOptions o(pool_size_[0], pool_size_[1]);
-  o.stride(strides_[0], strides_[1]).padding(padding_);
+  o.stride(strides_[0], strides_[1]).ceil_mode(ceil_mode_).count_include_pad(count_include_pad_);
+  if (padding_ == "explicit")
+    o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);
+  else
+    o.padding(padding_);
   return o;
 }
 
@@ -158,6 +176,9 @@ void Pooling2D::layer_config(nlohmann::json& c) const {
   c["pool_size"] = pool_size_;
   c["strides"] = strides_;
   c["padding"] = padding_;
+  if (padding_ == "explicit") c["explicit_padding"] = explicit_padding_;
+  if (ceil_mode_) c["ceil_mode"] = true;
+  if (count_include_pad_) c["count_include_pad"] = true;
 }
 
 GlobalPooling2D::GlobalPooling2D(kernels::PoolKind kind, bool keepdims, std::string name)

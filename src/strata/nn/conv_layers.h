@@ -8,6 +8,7 @@
 namespace strata::nn {
 
 using Size2 = std::array<std::int64_t, 2>;
+using Padding2 = std::array<Size2, 2>;  // ((top, bottom), (left, right))
 
 struct Conv2DOptions {
   Conv2DOptions(std::int64_t filters, std::int64_t kernel) : filters_(filters), kernel_size_({kernel, kernel}) {}
@@ -15,7 +16,9 @@ struct Conv2DOptions {
   STRATA_OPTION(Conv2DOptions, std::int64_t, filters, 0)
   STRATA_OPTION(Conv2DOptions, Size2, kernel_size, (Size2{3, 3}))
   STRATA_OPTION(Conv2DOptions, Size2, strides, (Size2{1, 1}))
-  STRATA_OPTION(Conv2DOptions, std::string, padding, "valid")  // "valid" or "same"
+  STRATA_OPTION(Conv2DOptions, std::string, padding, "valid")  // "valid", "same" or "explicit"
+  // padding "explicit": ((top, bottom), (left, right)), as TensorFlow's explicit_paddings and ONNX's pads.
+  STRATA_OPTION(Conv2DOptions, Padding2, explicit_padding, (Padding2{}))
   STRATA_OPTION(Conv2DOptions, Size2, dilation_rate, (Size2{1, 1}))
   STRATA_OPTION(Conv2DOptions, std::int64_t, groups, 1)
   STRATA_OPTION(Conv2DOptions, std::int64_t, depth_multiplier, 1)  // Depthwise/SeparableConv2D only
@@ -73,11 +76,23 @@ class ZeroPadding2D final : public Layer {
   std::array<Size2, 2> padding_;
 };
 
-// MaxPooling2D / AveragePooling2D: strides default to the pool size.
+// MaxPooling2D / AveragePooling2D: strides default to the pool size. Beyond Keras' options
+// (for imported ONNX and PyTorch models): explicit padding, ceil mode, and whether average
+// pooling counts padded positions.
 class Pooling2D final : public Layer {
  public:
   Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides = {0, 0}, std::string padding = "valid",
             std::string name = "");
+  // Sets padding "explicit": ((top, bottom), (left, right)).
+  Pooling2D& explicit_padding(std::array<Size2, 2> pads);
+  Pooling2D& ceil_mode(bool on) {
+    ceil_mode_ = on;
+    return *this;
+  }
+  Pooling2D& count_include_pad(bool on) {
+    count_include_pad_ = on;
+    return *this;
+  }
   std::string type() const override { return kind_ == kernels::PoolKind::max ? "MaxPooling2D" : "AveragePooling2D"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -90,6 +105,8 @@ class Pooling2D final : public Layer {
   kernels::PoolKind kind_;
   Size2 pool_size_, strides_;
   std::string padding_;
+  std::array<Size2, 2> explicit_padding_{};
+  bool ceil_mode_ = false, count_include_pad_ = false;
 };
 
 class GlobalPooling2D final : public Layer {

@@ -186,19 +186,31 @@ class PReLU final : public Layer {
   Weight* alpha_ = nullptr;
 };
 
-// Softmax over `axis` (of the full tensor, batch = 0; -1 = last).
+// Softmax over `axis` (of the full tensor, batch = 0; -1 = last); log(true) gives log-softmax.
 class Softmax final : public Layer {
  public:
   explicit Softmax(std::int64_t axis = -1, std::string name = "");
   std::string type() const override { return "Softmax"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  std::int64_t axis() const { return axis_; }
+  bool is_log() const { return log_; }
+  Softmax& log(bool on) {
+    log_ = on;
+    return *this;
+  }
 
  protected:
-  Variable forward(const std::vector<Variable>& in, bool) override { return ops::softmax(in[0], axis_); }
-  void layer_config(nlohmann::json& c) const override { c["axis"] = axis_; }
+  Variable forward(const std::vector<Variable>& in, bool) override {
+    return log_ ? ops::log_softmax(in[0], axis_) : ops::softmax(in[0], axis_);
+  }
+  void layer_config(nlohmann::json& c) const override {
+    c["axis"] = axis_;
+    if (log_) c["log"] = true;
+  }
 
  private:
   std::int64_t axis_;
+  bool log_ = false;
 };
 
 // Merges: element-wise sum / product of same-shaped inputs, and concatenation along `axis`

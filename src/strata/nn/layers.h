@@ -14,6 +14,7 @@
 #include "strata/nn/core_layers.h"
 #include "strata/nn/graph.h"
 #include "strata/nn/recurrent_layers.h"
+#include "strata/nn/tensor_layers.h"
 
 namespace strata::layers {
 

@@ -5,6 +5,7 @@
 
 #include "strata/nn/conv_layers.h"
 #include "strata/nn/recurrent_layers.h"
+#include "strata/nn/tensor_layers.h"
 #include "strata/nn/registry.h"
 
 namespace strata::nn {
@@ -14,6 +15,15 @@ using Json = nlohmann::json;
 using Factory = std::function<LayerPtr(const Json&)>;
 
 std::string name_of(const Json& c) { return c.value("name", std::string()); }
+
+LayerPtr pooling_from_config(kernels::PoolKind kind, const Json& c) {
+  const std::string padding = c.value("padding", std::string("valid"));
+  auto layer = std::make_shared<Pooling2D>(kind, c.at("pool_size").get<Size2>(), c.value("strides", Size2{0, 0}),
+                                           padding == "explicit" ? "valid" : padding, name_of(c));
+  if (padding == "explicit") layer->explicit_padding(c.at("explicit_padding").get<std::array<Size2, 2>>());
+  layer->ceil_mode(c.value("ceil_mode", false)).count_include_pad(c.value("count_include_pad", false));
+  return layer;
+}
 
 std::map<std::string, Factory>& factories() {
   static std::map<std::string, Factory> table = {
@@ -55,18 +65,8 @@ std::map<std::string, Factory>& factories() {
        [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c), Conv2D::Kind::depthwise); }},
       {"SeparableConv2D",
        [](const Json& c) { return std::make_shared<Conv2D>(Conv2DOptions::from_config(c), Conv2D::Kind::separable); }},
-      {"MaxPooling2D",
-       [](const Json& c) {
-         return std::make_shared<Pooling2D>(kernels::PoolKind::max, c.at("pool_size").get<Size2>(),
-                                            c.value("strides", Size2{0, 0}), c.value("padding", std::string("valid")),
-                                            name_of(c));
-       }},
-      {"AveragePooling2D",
-       [](const Json& c) {
-         return std::make_shared<Pooling2D>(kernels::PoolKind::avg, c.at("pool_size").get<Size2>(),
-                                            c.value("strides", Size2{0, 0}), c.value("padding", std::string("valid")),
-                                            name_of(c));
-       }},
+      {"MaxPooling2D", [](const Json& c) { return pooling_from_config(kernels::PoolKind::max, c); }},
+      {"AveragePooling2D", [](const Json& c) { return pooling_from_config(kernels::PoolKind::avg, c); }},
       {"GlobalAveragePooling2D",
        [](const Json& c) {
          return std::make_shared<GlobalPooling2D>(kernels::PoolKind::avg, c.value("keepdims", false), name_of(c));
@@ -107,7 +107,56 @@ std::map<std::string, Factory>& factories() {
          return std::make_shared<PReLU>(c.value("shared_axes", std::vector<std::int64_t>{}),
                                         c.value("alpha_initializer", std::string("zeros")), name_of(c));
        }},
-      {"Softmax", [](const Json& c) { return std::make_shared<Softmax>(c.value("axis", std::int64_t{-1}), name_of(c)); }},
+      {"Softmax",
+       [](const Json& c) {
+         auto layer = std::make_shared<Softmax>(c.value("axis", std::int64_t{-1}), name_of(c));
+         layer->log(c.value("log", false));
+         return layer;
+       }},
+      {"Permute", [](const Json& c) { return std::make_shared<Permute>(c.at("dims").get<std::vector<std::int64_t>>(), name_of(c)); }},
+      {"Arithmetic", [](const Json& c) { return std::make_shared<Arithmetic>(c.at("op").get<std::string>(), name_of(c)); }},
+      {"ConstantArithmetic",
+       [](const Json& c) {
+         return std::make_shared<ConstantArithmetic>(c.at("op").get<std::string>(), c.at("constant_shape").get<Shape>(),
+                                                     c.value("constant_first", false), name_of(c));
+       }},
+      {"Clip",
+       [](const Json& c) {
+         return std::make_shared<Clip>(c.at("min_value").get<double>(), c.at("max_value").get<double>(), name_of(c));
+       }},
+      {"ParametricActivation",
+       [](const Json& c) {
+         return std::make_shared<ParametricActivation>(c.at("function").get<std::string>(), c.at("alpha").get<double>(),
+                                                       c.at("beta").get<double>(), name_of(c));
+       }},
+      {"MatMul", [](const Json& c) { return std::make_shared<MatMul>(name_of(c)); }},
+      {"Pad",
+       [](const Json& c) {
+         return std::make_shared<Pad>(c.at("pads").get<std::vector<std::array<std::int64_t, 2>>>(),
+                                      c.value("mode", std::string("constant")), c.value("value", 0.0), name_of(c));
+       }},
+      {"Reduce",
+       [](const Json& c) {
+         return std::make_shared<Reduce>(c.at("op").get<std::string>(), c.at("axes").get<std::vector<std::int64_t>>(),
+                                         c.value("keepdims", false), name_of(c));
+       }},
+      {"Slice",
+       [](const Json& c) {
+         using V = std::vector<std::int64_t>;
+         return std::make_shared<Slice>(c.at("axes").get<V>(), c.at("starts").get<V>(), c.at("ends").get<V>(),
+                                        c.at("steps").get<V>(), name_of(c));
+       }},
+      {"Resize",
+       [](const Json& c) {
+         ResizeOptions o;
+         o.scales(c.value("scales", std::vector<double>{}))
+             .sizes(c.value("sizes", Shape{}))
+             .mode(c.value("mode", std::string("nearest")))
+             .coordinate_transformation_mode(c.value("coordinate_transformation_mode", std::string("half_pixel")))
+             .nearest_mode(c.value("nearest_mode", std::string("round_prefer_floor")))
+             .name(name_of(c));
+         return std::make_shared<Resize>(o);
+       }},
       {"Add", [](const Json& c) { return std::make_shared<Add>(name_of(c)); }},
       {"Multiply", [](const Json& c) { return std::make_shared<Multiply>(name_of(c)); }},
       {"Concatenate",

@@ -1,4 +1,6 @@
-// Activations (through kernels::activation_*), PReLU, softmax and log-softmax.
+// Activations (through kernels::activation_*), PReLU, clip, softmax and log-softmax.
+#include <algorithm>
+
 #include "strata/ops/ops.h"
 #include "strata/tensor/math.h"
 
@@ -25,6 +27,31 @@ Variable sigmoid(const Variable& x) { return activation(Activation::sigmoid, x);
 Variable tanh(const Variable& x) { return activation(Activation::tanh, x); }
 Variable softplus(const Variable& x) { return activation(Activation::softplus, x); }
 Variable hard_sigmoid(const Variable& x) { return activation(Activation::hard_sigmoid, x); }
+
+namespace {
+template <class T>
+void clip_loop(const Tensor& x, Tensor& y, Tensor& pass, double lo, double hi) {
+  const T* in = x.data<T>();
+  T* out = y.data<T>();
+  T* mask = pass.data<T>();
+  const T l = static_cast<T>(lo), h = static_cast<T>(hi);
+  for (std::int64_t i = 0, n = x.numel(); i < n; ++i) {
+    out[i] = std::min(std::max(in[i], l), h);
+    mask[i] = in[i] >= l && in[i] <= h ? T(1) : T(0);
+  }
+}
+}  // namespace
+
+Variable clip(const Variable& x, double lo, double hi) {
+  STRATA_CHECK(lo <= hi, "clip: min ", lo, " is greater than max ", hi);
+  const Tensor xv = x.value().contiguous();
+  Tensor y = Tensor::empty(xv.shape(), xv.dtype()), pass = Tensor::empty(xv.shape(), xv.dtype());
+  if (xv.dtype() == DType::f32)
+    clip_loop<float>(xv, y, pass, lo, hi);
+  else
+    clip_loop<double>(xv, y, pass, lo, hi);
+  return Variable(y, {x}, [pass](std::vector<Variable>& in, const Tensor& g) { in[0].accumulate_grad(g * pass); });
+}
 
 Variable prelu(const Variable& x, const Variable& alpha) {
   // Broadcast alpha against x: [C] applies per channel (axis 1), otherwise NumPy rules

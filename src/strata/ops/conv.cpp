@@ -12,14 +12,18 @@ Conv2dOptions& Conv2dOptions::stride(std::int64_t h, std::int64_t w) {
 Conv2dOptions& Conv2dOptions::padding(const std::string& mode) {
   STRATA_CHECK(mode == "same" || mode == "valid", "conv2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
   same_ = mode == "same";
-  pad_h_ = pad_w_ = 0;
+  pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
   return *this;
 }
-Conv2dOptions& Conv2dOptions::padding(std::int64_t h, std::int64_t w) {
-  STRATA_CHECK(h >= 0 && w >= 0, "conv2d: padding must be >= 0, got (", h, ",", w, ")");
+Conv2dOptions& Conv2dOptions::padding(std::int64_t h, std::int64_t w) { return padding(h, h, w, w); }
+Conv2dOptions& Conv2dOptions::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
+  STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "conv2d: padding must be >= 0, got (", top, ",",
+               bottom, ",", left, ",", right, ")");
   same_ = false;
-  pad_h_ = h;
-  pad_w_ = w;
+  pad_top_ = top;
+  pad_bottom_ = bottom;
+  pad_left_ = left;
+  pad_right_ = right;
   return *this;
 }
 Conv2dOptions& Conv2dOptions::dilation(std::int64_t h, std::int64_t w) {
@@ -58,8 +62,10 @@ kernels::Conv2dGeometry Conv2dOptions::resolve(const Shape& x, std::int64_t kh, 
     g.pad_left = pw[0];
     g.pad_right = pw[1];
   } else {
-    g.pad_top = g.pad_bottom = pad_h_;
-    g.pad_left = g.pad_right = pad_w_;
+    g.pad_top = pad_top_;
+    g.pad_bottom = pad_bottom_;
+    g.pad_left = pad_left_;
+    g.pad_right = pad_right_;
   }
   return g;
 }

@@ -56,6 +56,8 @@ class Conv2dOptions {
   Conv2dOptions& padding(const std::string& mode);
   Conv2dOptions& padding(std::int64_t p) { return padding(p, p); }
   Conv2dOptions& padding(std::int64_t h, std::int64_t w);
+  // Explicit, possibly asymmetric padding (ONNX's pads, TensorFlow's "EXPLICIT").
+  Conv2dOptions& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
   Conv2dOptions& dilation(std::int64_t d) { return dilation(d, d); }
   Conv2dOptions& dilation(std::int64_t h, std::int64_t w);
   Conv2dOptions& groups(std::int64_t g);
@@ -64,7 +66,8 @@ class Conv2dOptions {
   kernels::Conv2dGeometry resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const;
 
  private:
-  std::int64_t stride_h_ = 1, stride_w_ = 1, pad_h_ = 0, pad_w_ = 0, dilation_h_ = 1, dilation_w_ = 1, groups_ = 1;
+  std::int64_t stride_h_ = 1, stride_w_ = 1, dilation_h_ = 1, dilation_w_ = 1, groups_ = 1;
+  std::int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
   bool same_ = false;
 };
 
@@ -82,6 +85,7 @@ class Pool2dOptions {
   Pool2dOptions& padding(const std::string& mode);  // "valid" or "same"
   Pool2dOptions& padding(std::int64_t p) { return padding(p, p); }
   Pool2dOptions& padding(std::int64_t h, std::int64_t w);
+  Pool2dOptions& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
   Pool2dOptions& ceil_mode(bool on);
   // Average pooling only: count padded positions in the divisor (PyTorch's default is true;
   // Keras' "same" pooling behaves as false, which is Strata's default).
@@ -90,7 +94,8 @@ class Pool2dOptions {
   kernels::Pool2dGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
 
  private:
-  std::int64_t kernel_h_, kernel_w_, stride_h_, stride_w_, pad_h_ = 0, pad_w_ = 0;
+  std::int64_t kernel_h_, kernel_w_, stride_h_, stride_w_;
+  std::int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
   bool same_ = false, ceil_mode_ = false, count_include_pad_ = false;
 };
 
@@ -124,6 +129,8 @@ Variable hard_sigmoid(const Variable& x);  // clip(x/6 + 1/2, 0, 1), as PyTorch 
 // Learned slope per channel: alpha has shape [C] for x [N,C,...], or x's shape without the
 // batch axis, or [1].
 Variable prelu(const Variable& x, const Variable& alpha);
+// min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
+Variable clip(const Variable& x, double lo, double hi);
 Variable activation(kernels::Activation kind, const Variable& x, double alpha = 0.0);
 Variable softmax(const Variable& x, std::int64_t axis = -1);
 Variable log_softmax(const Variable& x, std::int64_t axis = -1);

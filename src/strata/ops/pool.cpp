@@ -17,16 +17,24 @@ Pool2dOptions& Pool2dOptions::stride(std::int64_t h, std::int64_t w) {
 Pool2dOptions& Pool2dOptions::padding(const std::string& mode) {
   STRATA_CHECK(mode == "same" || mode == "valid", "pool2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
   same_ = mode == "same";
-  pad_h_ = pad_w_ = 0;
+  pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
   return *this;
 }
 Pool2dOptions& Pool2dOptions::padding(std::int64_t h, std::int64_t w) {
-  STRATA_CHECK(h >= 0 && w >= 0, "pool2d: padding must be >= 0, got (", h, ",", w, ")");
   STRATA_CHECK(h * 2 <= kernel_h_ && w * 2 <= kernel_w_, "pool2d: padding (", h, ",", w,
                ") must be at most half the kernel (", kernel_h_, ",", kernel_w_, ")");
+  return padding(h, h, w, w);
+}
+Pool2dOptions& Pool2dOptions::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
+  STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "pool2d: padding must be >= 0, got (", top, ",",
+               bottom, ",", left, ",", right, ")");
+  STRATA_CHECK(top < kernel_h_ && bottom < kernel_h_ && left < kernel_w_ && right < kernel_w_, "pool2d: padding (", top,
+               ",", bottom, ",", left, ",", right, ") must be smaller than the kernel (", kernel_h_, ",", kernel_w_, ")");
   same_ = false;
-  pad_h_ = h;
-  pad_w_ = w;
+  pad_top_ = top;
+  pad_bottom_ = bottom;
+  pad_left_ = left;
+  pad_right_ = right;
   return *this;
 }
 Pool2dOptions& Pool2dOptions::ceil_mode(bool on) {
@@ -43,24 +51,25 @@ struct AxisPlan {
   std::int64_t pad_begin, pad_end, out;
 };
 
-AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad, bool same, bool ceil_mode) {
+AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad_begin, std::int64_t pad_end,
+                   bool same, bool ceil_mode) {
   if (same) {  // TensorFlow: out = ceil(in / s), padding split with the extra at the end
     const std::int64_t out = (in + s - 1) / s;
     const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
     return {total / 2, total - total / 2, out};
   }
-  const std::int64_t span = in + 2 * pad - k;
-  STRATA_CHECK(span >= 0, "pool2d: kernel ", k, " is larger than the padded input ", in + 2 * pad);
+  const std::int64_t span = in + pad_begin + pad_end - k;
+  STRATA_CHECK(span >= 0, "pool2d: kernel ", k, " is larger than the padded input ", in + pad_begin + pad_end);
   std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pad) --out;  // PyTorch: the last window must start inside
-  return {pad, pad, out};
+  if (ceil_mode && (out - 1) * s >= in + pad_begin) --out;  // PyTorch: the last window must start inside
+  return {pad_begin, pad_end, out};
 }
 }  // namespace
 
 kernels::Pool2dGeometry Pool2dOptions::resolve(const Shape& x, kernels::PoolKind kind) const {
   STRATA_CHECK(x.size() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x));
-  const AxisPlan h = plan_axis(x[2], kernel_h_, stride_h_, pad_h_, same_, ceil_mode_);
-  const AxisPlan w = plan_axis(x[3], kernel_w_, stride_w_, pad_w_, same_, ceil_mode_);
+  const AxisPlan h = plan_axis(x[2], kernel_h_, stride_h_, pad_top_, pad_bottom_, same_, ceil_mode_);
+  const AxisPlan w = plan_axis(x[3], kernel_w_, stride_w_, pad_left_, pad_right_, same_, ceil_mode_);
   kernels::Pool2dGeometry g;
   g.kind = kind;
   g.kernel_h = kernel_h_;
