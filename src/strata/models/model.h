@@ -56,6 +56,12 @@ class Model : public nn::Layer {
   // Builds the model if it knows its input shape (Sequential given an InputLayer or shape).
   virtual void ensure_built() {}
 
+  // The recorded graph of a functional model (empty for Sequential): its input nodes, output
+  // node and every node in execution order. For tools that walk the graph (ONNX export).
+  const std::vector<std::shared_ptr<nn::GraphNode>>& graph_inputs() const { return inputs_; }
+  const std::shared_ptr<nn::GraphNode>& graph_output() const { return output_; }
+  const std::vector<std::shared_ptr<nn::GraphNode>>& graph_nodes() const { return order_; }
+
   // Runs the model on a batch; `training` switches dropout and batch statistics.
   Variable forward_batch(const Variable& x, bool training) { return call({x}, training); }
 
