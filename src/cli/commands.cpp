@@ -10,6 +10,8 @@
 
 #include "dataset.h"
 #include "strata/data/augment.h"
+#include "strata/data/class_names.h"
+#include "strata/data/image_preprocessing.h"
 #include "strata/data/image_io.h"
 #include "strata/data/loader.h"
 #include "strata/io/model_io.h"
@@ -204,21 +206,32 @@ void print_top_k(const std::string& label, const Tensor& probabilities, std::int
 }  // namespace
 
 int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
-                long count, int top_k) {
+                long count, int top_k, const std::string& labels) {
   auto loaded = io::load_model(model_path);
   std::vector<std::string> class_names;
-  if (!loaded.training_config.is_null())
+  data::ImagePreprocessing preprocessing;
+  bool from_logits = false;
+  if (!loaded.training_config.is_null()) {
     class_names = loaded.training_config.value("class_names", std::vector<std::string>{});
+    if (loaded.training_config.contains("preprocessing"))
+      preprocessing = data::ImagePreprocessing::from_json(loaded.training_config["preprocessing"]);
+    from_logits = loaded.training_config.value("from_logits", false);
+  }
+  if (!labels.empty()) class_names = data::read_class_names(labels);
   train::Trainer trainer = train::restore(std::move(loaded));
+  // Scores as probabilities [N, classes], whatever the output's trailing axes.
+  auto probabilities = [&](const Tensor& batch) {
+    Tensor p = trainer.predict(batch);
+    p = p.reshape({p.size(0), -1});
+    return from_logits ? kernels::softmax_forward(p, 1, false) : p;
+  };
   if (!images.empty()) {
-    // Image files, decoded and resized to the model's input (C, H, W).
+    // Image files, decoded and prepared as the model expects (size, channels, normalization).
     const Shape s = trainer.model().input_shape();
-    STRATA_CHECK(s.size() == 3 && (s[0] == 1 || s[0] == 3), "predict: the model takes ", shape_str(s),
-                 ", not images (C, H, W) with 1 or 3 channels");
     Tensor batch = Tensor::empty({static_cast<std::int64_t>(images.size()), s[0], s[1], s[2]});
     for (std::size_t i = 0; i < images.size(); ++i)
-      batch.select(0, static_cast<std::int64_t>(i)).copy_(data::read_image(images[i], static_cast<int>(s[0]), s[1], s[2]));
-    const Tensor p = trainer.predict(batch);
+      batch.select(0, static_cast<std::int64_t>(i)).copy_(preprocessing.load(images[i], s));
+    const Tensor p = probabilities(batch);
     for (std::size_t i = 0; i < images.size(); ++i) print_top_k(images[i], p, static_cast<std::int64_t>(i), top_k, class_names);
     return 0;
   }
@@ -226,10 +239,10 @@ int run_predict(const std::string& model_path, const std::vector<std::string>& i
   if (class_names.empty()) class_names = test_set->class_names();
   const std::int64_t n = std::min<std::int64_t>(count, test_set->size());
   const data::Example test = test_set->get_batch(range(0, n));
-  const Tensor p = trainer.predict(test.input);
-  const auto labels = test.target.to_vector<std::int64_t>();
+  const Tensor p = probabilities(test.input);
+  const auto truths = test.target.to_vector<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) {
-    const std::string truth = labels[i] < static_cast<std::int64_t>(class_names.size()) ? class_names[labels[i]] : std::to_string(labels[i]);
+    const std::string truth = truths[i] < static_cast<std::int64_t>(class_names.size()) ? class_names[truths[i]] : std::to_string(truths[i]);
     print_top_k("test sample " + std::to_string(i) + " (true: " + truth + ")", p, i, top_k, class_names);
   }
   return 0;

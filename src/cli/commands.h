@@ -47,8 +47,10 @@ int run_evaluate(const std::string& model_path, const DataOptions& data, const s
 int run_summary(const std::string& model);
 // Top-k classes for image files (decoded to the model's input size), or for the first `count`
 // test samples when no images are given.
+// Images are prepared with the preprocessing saved in the model (imported models) and scores
+// shown as probabilities (softmax of logits). `labels` overrides the saved class names.
 int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
-                long count, int top_k);
+                long count, int top_k, const std::string& labels = "");
 int run_augment_preview(const AugmentPreviewOptions& options);
 
 struct ReportOptions {
@@ -112,5 +114,19 @@ nlohmann::json evaluation_json(const metrics::ClassificationReport& report, cons
 nlohmann::ordered_json read_json_file(const std::string& path, const char* what);
 // An augmentation spec given inline or as a file that holds one.
 std::string read_augment_spec(const std::string& spec_or_file);
+
+}  // namespace strata::cli
+
+namespace strata::cli {
+
+struct ImportOptions {
+  std::string file;                 // .onnx, or a Keras .h5/.hdf5 (recognised by content)
+  std::string output;               // the .strata model to write
+  std::string labels;               // class names, one per line or "index,name, ..." lines
+  std::string preprocess;           // unit, imagenet, caffe, inception (default: unit)
+  bool one_example = false;         // ONNX: the graph describes one example (no batch axis)
+};
+int run_import(const ImportOptions& options);
+int run_export(const std::string& model_path, const std::string& output);
 
 }  // namespace strata::cli

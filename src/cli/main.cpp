@@ -81,6 +81,27 @@ int main(int argc, char** argv) {
   add_data_options(predict_cmd, eval_data);
   predict_cmd->add_option("--count", count, "How many samples")->capture_default_str()->check(CLI::PositiveNumber);
   predict_cmd->add_option("--top-k", top_k, "Classes per sample")->capture_default_str()->check(CLI::PositiveNumber);
+  std::string predict_labels;
+  predict_cmd->add_option("--labels", predict_labels, "Class names file (overrides the model's)")->check(CLI::ExistingFile);
+
+  strata::cli::ImportOptions import_options;
+  auto* import_cmd = app.add_subcommand("import", "Convert an ONNX or Keras HDF5 model to a .strata model");
+  import_cmd->add_option("file", import_options.file, "A .onnx file or a Keras 2 .h5/.hdf5 full-model file")
+      ->required()
+      ->check(CLI::ExistingFile);
+  import_cmd->add_option("-o,--output", import_options.output, "The .strata file to write")->required();
+  import_cmd->add_option("--labels", import_options.labels, "Class names, one per line (or index,name lines)")
+      ->check(CLI::ExistingFile);
+  import_cmd->add_option("--preprocess", import_options.preprocess,
+                         "How predict prepares images: unit, imagenet (torchvision), caffe (BGR, mean 104/117/123), inception")
+      ->check(CLI::IsMember({"unit", "imagenet", "caffe", "inception"}));
+  import_cmd->add_flag("--one-example", import_options.one_example,
+                       "ONNX: the graph describes one example (its axis 0 is not a batch axis)");
+
+  std::string export_output;
+  auto* export_cmd = app.add_subcommand("export", "Write a .strata model as ONNX (opset 13)");
+  export_cmd->add_option("model", model_path, "A .strata model file")->required();
+  export_cmd->add_option("-o,--output", export_output, "The .onnx file to write")->required();
 
   std::string summary_model;
   auto* summary_cmd = app.add_subcommand("summary", "Print a model's layers, output shapes and parameters");
@@ -169,7 +190,9 @@ int main(int argc, char** argv) {
     if (*train_cmd) return strata::cli::run_train(train);
     if (*eval_cmd) return strata::cli::run_evaluate(model_path, eval_data, eval_json);
     if (*report_cmd) return strata::cli::run_report(report);
-    if (*predict_cmd) return strata::cli::run_predict(model_path, images, eval_data, count, top_k);
+    if (*predict_cmd) return strata::cli::run_predict(model_path, images, eval_data, count, top_k, predict_labels);
+    if (*import_cmd) return strata::cli::run_import(import_options);
+    if (*export_cmd) return strata::cli::run_export(model_path, export_output);
     if (*summary_cmd) return strata::cli::run_summary(summary_model);
     if (*augment_cmd) return strata::cli::run_augment_preview(preview);
     if (*tune_cmd) return strata::cli::run_tune(tune);

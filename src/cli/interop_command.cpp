@@ -1,0 +1,65 @@
+// `strata import` (ONNX, Keras HDF5 -> .strata) and `strata export` (.strata -> ONNX).
+#include <cstdio>
+
+#include "commands.h"
+#include "strata/data/class_names.h"
+#include "strata/data/image_preprocessing.h"
+#include "strata/interop/keras_h5.h"
+#include "strata/interop/onnx_export.h"
+#include "strata/interop/onnx_import.h"
+#include "strata/io/model_io.h"
+#include "strata/nn/layers.h"
+
+namespace strata::cli {
+namespace {
+
+// Whether the model ends in a softmax (probabilities) rather than logits.
+bool ends_in_softmax(const models::Model& model) {
+  const auto layers = model.layers();
+  for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
+    const std::string type = (*it)->type();
+    if (type == "Reshape" || type == "Flatten" || type == "Dropout") continue;  // shape-only layers
+    if (type == "Softmax") return !dynamic_cast<const nn::Softmax&>(**it).is_log();
+    const auto config = (*it)->config().at("config");
+    return config.value("activation", std::string()) == "softmax";
+  }
+  return false;
+}
+
+}  // namespace
+
+int run_import(const ImportOptions& o) {
+  std::shared_ptr<models::Model> model;
+  std::string format;
+  if (interop::is_hdf5_file(o.file)) {
+    model = interop::import_keras_h5(o.file);
+    format = "Keras HDF5";
+  } else {
+    interop::OnnxImportOptions options;
+    options.leading_batch_axis = !o.one_example;
+    model = interop::import_onnx(o.file, options);
+    format = "ONNX";
+  }
+  nlohmann::json config = {{"loss", "sparse_categorical_crossentropy"},
+                           {"from_logits", !ends_in_softmax(*model)},
+                           {"metrics", {"accuracy"}},
+                           {"imported_from", o.file}};
+  if (!o.labels.empty()) config["class_names"] = data::read_class_names(o.labels);
+  config["preprocessing"] = data::ImagePreprocessing::from_preset(o.preprocess.empty() ? "unit" : o.preprocess).to_json();
+  io::save_model(o.output, *model, nullptr, config);
+  std::printf("imported %s model '%s': %zu layers, %lld parameters, input %s, output %s%s\nwrote %s\n", format.c_str(),
+              model->name().c_str(), model->layers().size(), static_cast<long long>(model->count_params()),
+              shape_str(model->input_shape()).c_str(), shape_str(model->output_shape()).c_str(),
+              config["from_logits"].get<bool>() ? " (logits)" : " (probabilities)", o.output.c_str());
+  return 0;
+}
+
+int run_export(const std::string& model_path, const std::string& output) {
+  auto loaded = io::load_model(model_path);
+  interop::export_onnx(*loaded.model, output);
+  std::printf("exported '%s' (%zu layers) to %s (ONNX opset 13)\n", loaded.model->name().c_str(),
+              loaded.model->layers().size(), output.c_str());
+  return 0;
+}
+
+}  // namespace strata::cli
