@@ -125,6 +125,7 @@ struct ImportOptions {
   std::string labels;               // class names, one per line or "index,name, ..." lines
   std::string preprocess;           // unit, imagenet, caffe, inception (default: unit)
   bool one_example = false;         // ONNX: the graph describes one example (no batch axis)
+  std::vector<std::int64_t> input_shape;  // ONNX: per-example input shape override (C,H,W)
 };
 int run_import(const ImportOptions& options);
 int run_export(const std::string& model_path, const std::string& output);

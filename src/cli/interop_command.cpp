@@ -32,11 +32,13 @@ int run_import(const ImportOptions& o) {
   std::shared_ptr<models::Model> model;
   std::string format;
   if (interop::is_hdf5_file(o.file)) {
+    STRATA_CHECK(o.input_shape.empty() && !o.one_example, "import: --input-shape and --one-example apply to ONNX files only");
     model = interop::import_keras_h5(o.file);
     format = "Keras HDF5";
   } else {
     interop::OnnxImportOptions options;
     options.leading_batch_axis = !o.one_example;
+    if (!o.input_shape.empty()) options.input_shapes[interop::onnx_input_names(o.file).at(0)] = o.input_shape;
     model = interop::import_onnx(o.file, options);
     format = "ONNX";
   }

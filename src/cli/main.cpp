@@ -97,6 +97,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"unit", "imagenet", "caffe", "inception"}));
   import_cmd->add_flag("--one-example", import_options.one_example,
                        "ONNX: the graph describes one example (its axis 0 is not a batch axis)");
+  import_cmd->add_option("--input-shape", import_options.input_shape, "ONNX: input shape without the batch axis, e.g. 3,96,96")
+      ->delimiter(',');
 
   std::string export_output;
   auto* export_cmd = app.add_subcommand("export", "Write a .strata model as ONNX (opset 13)");

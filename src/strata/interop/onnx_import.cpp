@@ -971,6 +971,11 @@ std::shared_ptr<models::Model> Importer::run() {
       if (shape[0] > 0) declared_batch_ = shape[0];
       shape.erase(shape.begin());
     }
+    if (const auto it = options_.input_shapes.find(vi.name()); it != options_.input_shapes.end()) {
+      STRATA_CHECK(it->second.size() == shape.size(), "ONNX import: input '", vi.name(), "' has shape ", shape_str(shape),
+                   " per example; the override ", shape_str(it->second), " has a different rank");
+      shape = it->second;
+    }
     for (auto d : shape)
       STRATA_CHECK(d > 0, "ONNX import: input '", vi.name(), "' has a dimension of unknown size besides the batch axis");
     used_names_.insert(sanitize(vi.name()));
@@ -979,6 +984,9 @@ std::shared_ptr<models::Model> Importer::run() {
     values_[vi.name()] = Value{Tensor(), s, ""};
   }
   STRATA_CHECK(!inputs.empty(), "ONNX import: the graph has no input besides its initializers");
+  for (const auto& [name, shape] : options_.input_shapes)
+    STRATA_CHECK(values_.count(name) && values_[name].symbol.defined(), "ONNX import: input_shapes names '", name,
+                 "', which is not an input of the graph");
   for (const auto& n : g.node()) {
     bool blocked = false;
     for (const auto& i : n.input()) blocked = blocked || failed_.count(i);
@@ -1010,19 +1018,35 @@ std::shared_ptr<models::Model> Importer::run() {
 
 }  // namespace
 
-std::shared_ptr<models::Model> import_onnx(const std::string& path, const OnnxImportOptions& options) {
+namespace {
+onnx::ModelProto read_model(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   STRATA_CHECK(in, "ONNX import: cannot open ", path);
   std::stringstream buffer;
   buffer << in.rdbuf();
-  const std::string bytes = buffer.str();
   onnx::ModelProto model;
-  STRATA_CHECK(model.ParseFromString(bytes), "ONNX import: ", path,
+  STRATA_CHECK(model.ParseFromString(buffer.str()), "ONNX import: ", path,
                " is not an ONNX model (the protobuf does not parse: truncated or another file type)");
   STRATA_CHECK(model.ir_version() > 0 && model.has_graph() && model.graph().node_size() > 0 && model.opset_import_size() > 0,
                "ONNX import: ", path, " is not an ONNX model (expected a ModelProto with ir_version, opset_import and a graph of nodes)");
+  return model;
+}
+}  // namespace
+
+std::shared_ptr<models::Model> import_onnx(const std::string& path, const OnnxImportOptions& options) {
+  const onnx::ModelProto model = read_model(path);
   const std::string base_dir = std::filesystem::path(path).parent_path().string();
   return Importer(model, options, base_dir).run();
+}
+
+std::vector<std::string> onnx_input_names(const std::string& path) {
+  const onnx::ModelProto model = read_model(path);
+  std::set<std::string> initializers;
+  for (const auto& t : model.graph().initializer()) initializers.insert(t.name());
+  std::vector<std::string> names;
+  for (const auto& vi : model.graph().input())
+    if (!initializers.count(vi.name())) names.push_back(vi.name());
+  return names;
 }
 
 }  // namespace strata::interop

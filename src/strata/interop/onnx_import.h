@@ -21,9 +21,16 @@ struct OnnxImportOptions {
   // Graph inputs to fix as constants (name -> value): arguments that ONNX passes as inputs,
   // such as a Reshape's shape or a Slice's bounds.
   std::map<std::string, Tensor> constant_inputs;
+  // Per-example shapes to use instead of the ones the file declares (name -> shape without the
+  // batch axis), e.g. {3, 96, 96} to run an ImageNet network on smaller images. Everything
+  // downstream is re-derived; a Reshape that no longer fits is an error.
+  std::map<std::string, Shape> input_shapes;
   std::string model_name;  // default: the graph's name
 };
 
 std::shared_ptr<models::Model> import_onnx(const std::string& path, const OnnxImportOptions& options = {});
+
+// The graph's real inputs (not initializers), in order.
+std::vector<std::string> onnx_input_names(const std::string& path);
 
 }  // namespace strata::interop

@@ -1,0 +1,213 @@
+// Importing real trained networks (ONNX and Keras HDF5 files in pretrained/, with reference
+// outputs made by independent implementations), exporting to ONNX and back, and refusing
+// malformed files with clear errors.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "strata/interop/keras_h5.h"
+#include "strata/interop/onnx_export.h"
+#include "strata/interop/onnx_import.h"
+#include "strata/interop/onnx_tensor.h"
+#include "strata/io/npy.h"
+#include "strata/models/zoo.h"
+#include "strata/nn/layers.h"
+#include "test_helpers.h"
+
+using namespace strata;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string pretrained(const std::string& file) { return std::string(STRATA_TEST_DATA_DIR) + "/../pretrained/" + file; }
+
+// max |a - b| / max |b|: the relative error the issue asks to be below 1e-4.
+double relative_error(const Tensor& actual, const Tensor& expected) {
+  const Tensor a = actual.reshape(expected.shape());
+  return max_abs_diff(a, expected) / std::max(max_abs_diff(expected, Tensor::zeros(expected.shape())), 1e-12);
+}
+
+Tensor run(models::Model& m, const Tensor& x) { return m.call({Variable(x)}, false).value(); }
+
+fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("strata_interop_" + name); }
+
+}  // namespace
+
+TEST(OnnxImport, SqueezeNetFp16ReproducesTheReferenceProbabilities) {
+  auto m = interop::import_onnx(pretrained("onnx/squeezenet1.1-fp16.onnx"));
+  EXPECT_EQ(m->count_params(), 1235496);
+  const Tensor y = run(*m, io::read_npy(pretrained("reference/squeezenet1.1_chelsea_input.npy")));
+  const Tensor expected = io::read_npy(pretrained("reference/squeezenet1.1_chelsea_output.npy"));
+  EXPECT_LT(relative_error(y, expected), 1e-4);
+  EXPECT_EQ(argmax(y.reshape({1, -1}), 1).to_vector<std::int64_t>()[0], 285);  // Egyptian cat
+}
+
+TEST(OnnxImport, MobileNetV2ReproducesTheReferenceLogits) {
+  auto m = interop::import_onnx(pretrained("onnx/mobilenetv2-1.0-fp32-dequant.onnx"));
+  EXPECT_EQ(m->count_params(), 3487816);  // the README's 3,487,886 minus 70 Clip bounds (now layer options)
+  const Tensor y = run(*m, io::read_npy(pretrained("reference/mobilenetv2_chelsea_input.npy")));
+  EXPECT_LT(relative_error(y, io::read_npy(pretrained("reference/mobilenetv2-fp32-dequant_chelsea_logits.npy"))), 1e-4);
+}
+
+TEST(OnnxImport, MnistModelIsAnOrdinaryTrainableModel) {
+  auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
+  EXPECT_EQ(m->input_shape(), (Shape{1, 28, 28}));
+  EXPECT_EQ(m->output_shape(), (Shape{10}));
+  // Imported layers are real layers: freezing them stops their weights from training.
+  m->get_layer("Convolution28")->set_trainable(false);
+  EXPECT_LT(m->count_trainable_params(), m->count_params());
+  EXPECT_NE(m->summary().find("Convolution28 (Conv2D)"), std::string::npos);
+}
+
+TEST(KerasImport, MiniXceptionModelsReproduceTheReferenceOutputs) {
+  const Tensor face = io::read_npy(pretrained("reference/astronaut_face64_gray_input.npy")).permute({0, 3, 1, 2}).contiguous();
+  for (const auto& [file, reference] :
+       {std::pair{"keras/fer2013_mini_XCEPTION.102-0.66.hdf5", "reference/fer2013_mini_XCEPTION_astronaut_output.npy"},
+        std::pair{"keras/gender_mini_XCEPTION.21-0.95.hdf5", "reference/gender_mini_XCEPTION_astronaut_output.npy"}}) {
+    auto m = interop::import_keras_h5(pretrained(file));
+    EXPECT_EQ(m->input_shape(), (Shape{1, 64, 64})) << file;
+    EXPECT_LT(relative_error(run(*m, face), io::read_npy(pretrained(reference))), 1e-4) << file;
+  }
+  EXPECT_EQ(interop::import_keras_h5(pretrained("keras/fer2013_mini_XCEPTION.102-0.66.hdf5"))->count_params(), 58423);
+}
+
+TEST(KerasImport, WeightsLoadByLayerNameIntoARebuiltModel) {
+  const std::string file = pretrained("keras/gender_mini_XCEPTION.21-0.95.hdf5");
+  auto original = interop::import_keras_h5(file);
+  // The same architecture rebuilt from its config has fresh weights until the file is loaded.
+  auto rebuilt = models::model_from_config(original->config());
+  const Tensor x = Tensor::uniform({2, 1, 64, 64}, -1, 1);
+  EXPECT_GT(max_abs_diff(run(*rebuilt, x), run(*original, x)), 1e-3);
+  interop::load_keras_weights(file, *rebuilt);
+  EXPECT_EQ(max_abs_diff(run(*rebuilt, x), run(*original, x)), 0.0);
+}
+
+TEST(OnnxExport, EveryZooArchitectureRoundTripsWithIdenticalOutputs) {
+  for (const std::string name : {"resnet_compact", "resnet18", "resnet34", "resnet50", "mobilenet_v2", "vgg16", "vgg19",
+                                 "inception_v3", "xception"}) {
+    models::ZooOptions o;
+    o.input_shape(name == "inception_v3" ? Shape{3, 75, 75} : name == "xception" ? Shape{3, 71, 71} : Shape{3, 32, 32});
+    if (name == "resnet_compact") o.input_shape(Shape{1, 28, 28}).classes(10);
+    if (name == "vgg16" || name == "vgg19") o.input_shape(Shape{3, 32, 32}).classes(10);
+    auto m = models::zoo(name, o);
+    const auto path = temp_file(name + ".onnx");
+    interop::export_onnx(*m, path.string());
+    auto back = interop::import_onnx(path.string());
+    const Shape s = m->input_shape();
+    const Tensor x = Tensor::uniform({2, s[0], s[1], s[2]}, -1, 1);
+    EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0) << name;
+    // InceptionV3's BatchNormalization(scale=false) comes back with ONNX's explicit scale of ones.
+    if (name != "inception_v3") EXPECT_EQ(back->count_params(), m->count_params()) << name;
+    fs::remove(path);
+  }
+}
+
+TEST(OnnxExport, ImportedModelsExportAndReimport) {
+  auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
+  const auto path = temp_file("mnist.onnx");
+  interop::export_onnx(*m, path.string());
+  auto back = interop::import_onnx(path.string());
+  const Tensor x = Tensor::uniform({3, 1, 28, 28}, 0, 255);
+  EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0);
+  fs::remove(path);
+}
+
+TEST(OnnxExport, UnsupportedLayersAreListedAndNoFileIsWritten) {
+  auto x = nn::Input({5, 4});
+  auto y = std::make_shared<nn::Recurrent>(ops::RnnCell::lstm, nn::RecurrentOptions(3))->operator()(x);
+  models::Model m(x, y);
+  const auto path = temp_file("lstm.onnx");
+  fs::remove(path);
+  const std::string error = strata::testing::error_of([&] { interop::export_onnx(m, path.string()); });
+  EXPECT_NE(error.find("(LSTM): no ONNX export"), std::string::npos) << error;
+  EXPECT_FALSE(fs::exists(path));
+}
+
+TEST(InteropErrors, TruncatedOnnxFile) {
+  std::ifstream in(pretrained("onnx/mnist-cntk.onnx"), std::ios::binary);
+  std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const auto path = temp_file("truncated.onnx");
+  std::ofstream(path, std::ios::binary).write(bytes.data(), 9000);
+  const std::string error = strata::testing::error_of([&] { interop::import_onnx(path.string()); });
+  EXPECT_NE(error.find("is not an ONNX model"), std::string::npos) << error;
+  fs::remove(path);
+}
+
+TEST(InteropErrors, ProtobufOfTheWrongType) {
+  // A serialized TensorProto parses as protobuf but is no ModelProto.
+  onnx::TensorProto t;
+  t.set_name("weights");
+  t.add_dims(3);
+  t.set_data_type(onnx::TensorProto::FLOAT);
+  for (float v : {1.f, 2.f, 3.f}) t.add_float_data(v);
+  const auto path = temp_file("tensor.onnx");
+  std::ofstream(path, std::ios::binary) << t.SerializeAsString();
+  const std::string error = strata::testing::error_of([&] { interop::import_onnx(path.string()); });
+  EXPECT_NE(error.find("is not an ONNX model"), std::string::npos) << error;
+  fs::remove(path);
+}
+
+TEST(InteropErrors, HdfFileThatIsNotAKerasModel) {
+  const std::string file = std::string(STRATA_TEST_DATA_DIR) + "/data/not_keras.h5";
+  EXPECT_NE(strata::testing::error_of([&] { interop::import_keras_h5(file); }).find("is an HDF5 file but not a Keras model"),
+            std::string::npos);
+  auto m = interop::import_keras_h5(pretrained("keras/gender_mini_XCEPTION.21-0.95.hdf5"));
+  EXPECT_NE(strata::testing::error_of([&] { interop::load_keras_weights(file, *m); }).find("not a Keras weights file"), std::string::npos);
+  EXPECT_NE(strata::testing::error_of([&] { interop::import_keras_h5(pretrained("onnx/mnist-cntk.onnx")); }).find("is not an HDF5 file"),
+            std::string::npos);
+}
+
+TEST(InteropErrors, UnsupportedOpsAreAllListed) {
+  // Two unsupported nodes: both are named, with their ops.
+  onnx::ModelProto model;
+  model.set_ir_version(7);
+  model.add_opset_import()->set_version(13);
+  auto* g = model.mutable_graph();
+  auto* in = g->add_input();
+  in->set_name("x");
+  in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  for (int d : {1, 4}) in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+  auto add_node = [&](const std::string& op, const std::string& name, const std::string& input, const std::string& output) {
+    auto* n = g->add_node();
+    n->set_op_type(op);
+    n->set_name(name);
+    n->add_input(input);
+    n->add_output(output);
+    return n;
+  };
+  add_node("Erf", "first_bad", "x", "a");
+  add_node("Relu", "fine", "x", "b");
+  auto* lrn = add_node("LeakyRelu", "bad_attribute", "b", "c");
+  auto* attr = lrn->add_attribute();
+  attr->set_name("wobble");
+  attr->set_type(onnx::AttributeProto::INT);
+  g->add_output()->set_name("c");
+  const auto path = temp_file("unsupported.onnx");
+  std::ofstream(path, std::ios::binary) << model.SerializeAsString();
+  const std::string error = strata::testing::error_of([&] { interop::import_onnx(path.string()); });
+  EXPECT_NE(error.find("2 node(s) cannot be imported"), std::string::npos) << error;
+  EXPECT_NE(error.find("node 'first_bad' (Erf): operator Erf is not supported"), std::string::npos) << error;
+  EXPECT_NE(error.find("node 'bad_attribute' (LeakyRelu): attribute 'wobble' is not supported"), std::string::npos) << error;
+  fs::remove(path);
+}
+
+TEST(TensorLayers, ReflectAndEdgePaddingMatchNumPy) {
+  // numpy.pad([[1,2,3],[4,5,6]], ((0,0),(2,1)), mode) per example
+  const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {1, 2, 3});
+  nn::Pad reflect({{0, 0}, {2, 1}}, "reflect"), edge({{0, 0}, {2, 1}}, "edge");
+  EXPECT_EQ(reflect(Variable(x)).value().to_vector<float>(),
+            (std::vector<float>{3, 2, 1, 2, 3, 2, 6, 5, 4, 5, 6, 5}));
+  EXPECT_EQ(edge(Variable(x)).value().to_vector<float>(), (std::vector<float>{1, 1, 1, 2, 3, 3, 4, 4, 4, 5, 6, 6}));
+}
+
+TEST(OnnxImport, InputShapeOverrideRunsImageNetNetworksOnSmallerImages) {
+  interop::OnnxImportOptions options;
+  options.input_shapes["input"] = {3, 96, 96};
+  auto m = interop::import_onnx(pretrained("onnx/mobilenetv2-1.0-fp32-dequant.onnx"), options);
+  EXPECT_EQ(m->input_shape(), (Shape{3, 96, 96}));
+  EXPECT_EQ(run(*m, Tensor::uniform({2, 3, 96, 96}, -1, 1)).shape(), (Shape{2, 1000}));
+  options.input_shapes = {{"nope", {3, 96, 96}}};
+  EXPECT_NE(strata::testing::error_of([&] { interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"), options); }).find("not an input"),
+            std::string::npos);
+}
