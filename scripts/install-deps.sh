@@ -2,7 +2,7 @@
 # Installs every Debian package Strata needs to build, test and run its main job.
 # Idempotent: packages already present are not touched, and apt-get runs only if one is missing.
 #   usage: scripts/install-deps.sh [--bench] [--examples]
-#     --bench     adds PyTorch and OpenBLAS for bench/
+#     --bench     adds PyTorch, torchvision and OpenBLAS for bench/ and tools/interop/
 #     --examples  adds the data sets the examples/ use (breast-cancer CSV in python3-sklearn, the
 #                 word list in wamerican, sunspots in python3-statsmodels)
 set -euo pipefail
@@ -16,13 +16,16 @@ packages=(
   nlohmann-json3-dev libcli11-dev    # JSON, command-line parsing
   zlib1g-dev                         # gzipped data files
   libstb-dev                         # PNG/JPEG decoding and PNG writing (stb_image, stb_image_write)
+  libonnx-dev libprotobuf-dev        # ONNX import/export: the ONNX protobuf schema (onnx_proto)
+  libonnx-testdata                   # ONNX's backend node tests, run by the test suite
+  libhdf5-dev                        # Keras .h5 import
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
   chromium                           # headless, to check that the HTML report opens
 )
 for option in "$@"; do
   case "$option" in
     # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
-    --bench) packages+=(python3-torch python3-numpy libopenblas0-pthread) ;;
+    --bench) packages+=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread) ;;
     --examples) packages+=(python3-sklearn wamerican python3-statsmodels) ;;
     *) echo "install-deps: unknown option $option (expected --bench or --examples)" >&2; exit 2 ;;
   esac
