@@ -17,7 +17,7 @@ packages=(
   zlib1g-dev                         # gzipped data files
   libstb-dev                         # PNG/JPEG decoding and PNG writing (stb_image, stb_image_write)
   libonnx-dev libprotobuf-dev        # ONNX import/export: the ONNX protobuf schema (onnx_proto)
-  libonnx-testdata                   # ONNX's backend node tests, run by the test suite
+  libonnx-testdata python3-onnx      # ONNX's backend node tests and checker, run by the test suite
   libhdf5-dev                        # Keras .h5 import
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
   chromium                           # headless, to check that the HTML report opens

@@ -3,6 +3,7 @@
 // malformed files with clear errors.
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 
@@ -10,6 +11,7 @@
 #include "strata/interop/onnx_export.h"
 #include "strata/interop/onnx_import.h"
 #include "strata/interop/onnx_tensor.h"
+#include "strata/io/model_io.h"
 #include "strata/io/npy.h"
 #include "strata/models/zoo.h"
 #include "strata/nn/layers.h"
@@ -91,7 +93,9 @@ TEST(OnnxExport, EveryZooArchitectureRoundTripsWithIdenticalOutputs) {
     if (name == "resnet_compact") o.input_shape(Shape{1, 28, 28}).classes(10);
     if (name == "vgg16" || name == "vgg19") o.input_shape(Shape{3, 32, 32}).classes(10);
     auto m = models::zoo(name, o);
-    const auto path = temp_file(name + ".onnx");
+    // STRATA_ONNX_EXPORT_DIR keeps the files (tests/onnx_checker.sh runs onnx.checker on them).
+    const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+    const auto path = keep ? fs::path(keep) / (name + ".onnx") : temp_file(name + ".onnx");
     interop::export_onnx(*m, path.string());
     auto back = interop::import_onnx(path.string());
     const Shape s = m->input_shape();
@@ -99,8 +103,60 @@ TEST(OnnxExport, EveryZooArchitectureRoundTripsWithIdenticalOutputs) {
     EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0) << name;
     // InceptionV3's BatchNormalization(scale=false) comes back with ONNX's explicit scale of ones.
     if (name != "inception_v3") EXPECT_EQ(back->count_params(), m->count_params()) << name;
-    fs::remove(path);
+    if (!keep) fs::remove(path);
   }
+}
+
+TEST(OnnxImport, ImportedModelsSaveAndLoadAsStrataFiles) {
+  auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
+  const auto path = temp_file("mnist.strata");
+  io::save_model(path.string(), *m);
+  auto loaded = io::load_model(path.string());
+  const Tensor x = Tensor::uniform({2, 1, 28, 28}, 0, 255);
+  EXPECT_EQ(max_abs_diff(run(*loaded.model, x), run(*m, x)), 0.0);
+  fs::remove(path);
+}
+
+TEST(OnnxImport, ExternalDataFiles) {
+  // The MNIST model with its initializers moved to a side file, as ONNX's external-data format.
+  std::ifstream in(pretrained("onnx/mnist-cntk.onnx"), std::ios::binary);
+  onnx::ModelProto model;
+  ASSERT_TRUE(model.ParseFromIstream(&in));
+  const fs::path dir = temp_file("external");
+  fs::create_directories(dir);
+  std::ofstream data(dir / "weights.bin", std::ios::binary);
+  std::int64_t offset = 0;
+  for (auto& t : *model.mutable_graph()->mutable_initializer()) {
+    if (t.data_type() != onnx::TensorProto::FLOAT) continue;
+    if (t.raw_data().empty()) {  // typed storage -> raw bytes first
+      std::string raw(static_cast<std::size_t>(t.float_data_size()) * 4, '\0');
+      std::memcpy(raw.data(), t.float_data().data(), raw.size());
+      t.clear_float_data();
+      t.set_raw_data(raw);
+    }
+    data.write(t.raw_data().data(), static_cast<std::streamsize>(t.raw_data().size()));
+    t.set_data_location(onnx::TensorProto::EXTERNAL);
+    for (const auto& [k, v] : {std::pair<std::string, std::string>{"location", "weights.bin"},
+                               {"offset", std::to_string(offset)},
+                               {"length", std::to_string(t.raw_data().size())}}) {
+      auto* e = t.add_external_data();
+      e->set_key(k);
+      e->set_value(v);
+    }
+    offset += static_cast<std::int64_t>(t.raw_data().size());
+    t.clear_raw_data();
+  }
+  data.close();
+  ASSERT_GT(offset, 20000);
+  std::ofstream(dir / "model.onnx", std::ios::binary) << model.SerializeAsString();
+  auto external = interop::import_onnx((dir / "model.onnx").string());
+  auto inline_weights = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
+  const Tensor x = Tensor::uniform({2, 1, 28, 28}, 0, 255);
+  EXPECT_EQ(max_abs_diff(run(*external, x), run(*inline_weights, x)), 0.0);
+  fs::resize_file(dir / "weights.bin", 1000);  // a truncated side file is an error naming it
+  EXPECT_NE(strata::testing::error_of([&] { interop::import_onnx((dir / "model.onnx").string()); }).find("weights.bin"),
+            std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST(OnnxExport, ImportedModelsExportAndReimport) {
