@@ -66,6 +66,7 @@ std::vector<std::string> read_strings(hid_t object, const std::string& name) {
     std::vector<char*> values(static_cast<std::size_t>(n), nullptr);
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
+    H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // ASCII (old h5py) or UTF-8 (newer h5py)
     STRATA_CHECK(H5Aread(attr.get(), mem.get(), values.data()) >= 0, "Keras import: cannot read attribute '", name, "'");
     for (char* v : values) out.emplace_back(v ? v : "");
     H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, values.data());
@@ -125,6 +126,25 @@ Tensor to_strata_layout(const std::string& type, const std::string& name, const 
   return w;
 }
 
+// Keras flattens feature maps as (H, W, C), Strata as (C, H, W): the rows of a Dense kernel
+// that reads such a Flatten, reordered for Strata.
+Tensor dense_rows_to_channels_first(const Tensor& kernel, const Shape& chw) {
+  return kernel.reshape({chw[1], chw[2], chw[0], kernel.size(1)}).permute({2, 0, 1, 3}).contiguous()
+      .reshape({shape_numel(chw), kernel.size(1)});
+}
+
+// (C, H, W) when layer `name` of a functional model reads a Flatten of a feature map (through
+// Dropout/Activation layers), else empty.
+Shape flattened_input_of(const models::Model& model, const std::string& name) {
+  for (const auto& node : model.graph_nodes()) {
+    if (node->layer->name() != name || node->inputs.size() != 1) continue;
+    auto in = node->inputs[0];
+    while ((in->layer->type() == "Dropout" || in->layer->type() == "Activation") && in->inputs.size() == 1) in = in->inputs[0];
+    if (in->layer->type() == "Flatten" && in->inputs.size() == 1 && in->inputs[0]->shape.size() == 3) return in->inputs[0]->shape;
+  }
+  return {};
+}
+
 // Keras' channels-last axis of an image tensor -> Strata's channels-first axis (batch = 0).
 std::int64_t strata_axis(std::int64_t keras_axis, std::size_t example_rank) {
   const auto full = static_cast<std::int64_t>(example_rank) + 1;
@@ -179,11 +199,8 @@ Tracked KerasBuilder::apply(const std::string& name, const nn::LayerPtr& l, cons
       STRATA_CHECK(target != by_name.end(), "Keras import: layer '", name, "' (", l->type(), ") has no weight '", wname, "'");
       Tensor converted = to_strata_layout(l->type(), wname, value);
       // Keras flattens feature maps as (H, W, C), Strata as (C, H, W): reorder the Dense rows.
-      if (wname == "kernel" && converted.dim() == 2 && inputs.size() == 1 && !inputs[0].flattened_from.empty()) {
-        const Shape& chw = inputs[0].flattened_from;
-        converted = converted.reshape({chw[1], chw[2], chw[0], converted.size(1)}).permute({2, 0, 1, 3}).contiguous()
-                        .reshape({shape_numel(chw), converted.size(1)});
-      }
+      if (wname == "kernel" && converted.dim() == 2 && inputs.size() == 1 && !inputs[0].flattened_from.empty())
+        converted = dense_rows_to_channels_first(converted, inputs[0].flattened_from);
       STRATA_CHECK(converted.shape() == target->second->variable.shape(), "Keras import: layer '", name, "' weight '",
                    wname, "' has shape ", shape_str(value.shape()), " in the file; Strata expects ",
                    shape_str(target->second->variable.shape()), " (after conversion to channels-first)");
@@ -393,7 +410,10 @@ void load_keras_weights(const std::string& path, models::Model& model) {
         problems.push_back("  layer '" + layer_name + "' has no weight '" + wname + "'");
         continue;
       }
-      const Tensor converted = to_strata_layout(layer->type(), wname, value);
+      Tensor converted = to_strata_layout(layer->type(), wname, value);
+      if (layer->type() == "Dense" && wname == "kernel")
+        if (const Shape chw = flattened_input_of(model, layer_name); !chw.empty() && shape_numel(chw) == converted.size(0))
+          converted = dense_rows_to_channels_first(converted, chw);
       if (converted.shape() != it->second->variable.shape()) {
         problems.push_back("  '" + layer_name + "/" + wname + "': file " + shape_str(value.shape()) + ", model " +
                            shape_str(it->second->variable.shape()));

@@ -21,6 +21,8 @@ std::shared_ptr<models::Model> import_keras_h5(const std::string& path);
 // Loads a weights-only (or full-model) Keras file into `model`: each Keras layer's weights go
 // to the Strata layer of the same name, converted to Strata's layout. Everything is checked
 // before anything changes: missing layers or mis-shaped weights are listed in one error.
+// A Dense layer that reads a Flatten of feature maps (in a functional model) gets its rows
+// reordered as on import.
 void load_keras_weights(const std::string& path, models::Model& model);
 
 // True when the file starts with the HDF5 signature.
