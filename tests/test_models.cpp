@@ -124,3 +124,30 @@ TEST(Training, PredictEvaluateAndClassWeights) {
   EXPECT_THROW(train::compile(model, "adam", "hinge"), Error);
   EXPECT_THROW(train::compile(model, "lbfgs", "mse"), Error);
 }
+
+TEST(UpdateBatchNorm, MovingStatisticsBecomeThePlainAverageOfTheBatches) {
+  // Two batches with different statistics: the EMA (momentum 0.99) barely moves from (0, 1);
+  // update_batch_norm gives the equal-weight average of the batch means and unbiased variances.
+  auto x = nn::Input({2, 3, 3});
+  auto bn = std::make_shared<nn::BatchNormalization>();
+  auto m = std::make_shared<models::Model>(x, (*bn)(x));
+  const Tensor data = Tensor::normal({8, 2, 3, 3}, 5.0, 2.0);
+  train::update_batch_norm(*m, data, 4);
+  const Tensor a = data.slice(0, 0, 4), b = data.slice(0, 4, 8);
+  auto unbiased_var = [](const Tensor& t) {
+    const Tensor d = t - mean(t, {0, 2, 3}, true);
+    return mean(d * d, {0, 2, 3}) * (36.0 / 35.0);
+  };
+  const Tensor expected_mean = (mean(a, {0, 2, 3}) + mean(b, {0, 2, 3})) * 0.5;
+  const Tensor expected_var = (unbiased_var(a) + unbiased_var(b)) * 0.5;
+  Tensor moving_mean, moving_var;
+  for (auto* w : bn->weights()) {
+    if (w->name == "moving_mean") moving_mean = w->variable.value();
+    if (w->name == "moving_variance") moving_var = w->variable.value();
+  }
+  EXPECT_LT(max_abs_diff(moving_mean, expected_mean), 1e-4);
+  EXPECT_LT(max_abs_diff(moving_var, expected_var), 1e-3);
+  // Afterwards training-mode calls use the layer's momentum again.
+  m->call({Variable(data)}, true);
+  EXPECT_LT(max_abs_diff(moving_mean, expected_mean), 0.05);
+}

@@ -1122,12 +1122,8 @@ std::shared_ptr<models::Model> Importer::run() {
 
 namespace {
 onnx::ModelProto read_model(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  STRATA_CHECK(in, "ONNX import: cannot open ", path);
-  std::stringstream buffer;
-  buffer << in.rdbuf();
   onnx::ModelProto model;
-  STRATA_CHECK(model.ParseFromString(buffer.str()), "ONNX import: ", path,
+  STRATA_CHECK(model.ParseFromString(read_file_bytes(path, "ONNX import")), "ONNX import: ", path,
                " is not an ONNX model (the protobuf does not parse: truncated or another file type)");
   STRATA_CHECK(model.ir_version() > 0 && model.has_graph() && model.graph().node_size() > 0 && model.opset_import_size() > 0,
                "ONNX import: ", path, " is not an ONNX model (expected a ModelProto with ir_version, opset_import and a graph of nodes)");

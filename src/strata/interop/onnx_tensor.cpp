@@ -126,13 +126,17 @@ onnx::TensorProto tensor_to_onnx(const Tensor& tensor, const std::string& name) 
   return p;
 }
 
-onnx::TensorProto read_tensor_proto(const std::string& path) {
+std::string read_file_bytes(const std::string& path, const std::string& who) {
   std::ifstream in(path, std::ios::binary);
-  STRATA_CHECK(in, "cannot open ", path);
+  STRATA_CHECK(in, who, ": cannot open ", path);
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return buffer.str();
+}
+
+onnx::TensorProto read_tensor_proto(const std::string& path) {
   onnx::TensorProto p;
-  STRATA_CHECK(p.ParseFromString(buffer.str()), path, ": not a serialized ONNX TensorProto");
+  STRATA_CHECK(p.ParseFromString(read_file_bytes(path, "ONNX tensor")), path, ": not a serialized ONNX TensorProto");
   return p;
 }
 

@@ -17,6 +17,9 @@ Tensor tensor_from_onnx(const onnx::TensorProto& proto, const std::string& base_
 // An f32 tensor as a FLOAT TensorProto (raw little-endian data), i64 as INT64.
 onnx::TensorProto tensor_to_onnx(const Tensor& tensor, const std::string& name);
 
+// The bytes of a file, for protobuf parsing; throws naming the file when it cannot be read.
+std::string read_file_bytes(const std::string& path, const std::string& who);
+
 // Reads a serialized TensorProto (the input_N.pb / output_N.pb files of ONNX's tests).
 onnx::TensorProto read_tensor_proto(const std::string& path);
 

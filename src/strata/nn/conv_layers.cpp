@@ -216,8 +216,10 @@ Variable BatchNormalization::forward(const std::vector<Variable>& in, bool train
   // Keras' momentum m keeps m of the old statistics; ops::batch_norm takes the new share.
   const Variable gamma = gamma_ ? gamma_->variable : Variable(ones_.to(in[0].dtype()));
   const Variable beta = beta_ ? beta_->variable : Variable(zeros_.to(in[0].dtype()));
+  // While re-estimating, batch k gets weight 1/k: the moving statistics become the plain average.
+  const double new_share = estimating_ ? 1.0 / static_cast<double>(++estimated_batches_) : 1.0 - o_.momentum_;
   return ops::batch_norm(in[0], gamma, beta, moving_mean_->variable.mutable_value(),
-                         moving_variance_->variable.mutable_value(), training && trainable(), 1.0 - o_.momentum_,
+                         moving_variance_->variable.mutable_value(), training && (trainable() || estimating_), new_share,
                          o_.epsilon_);
 }
 

@@ -141,6 +141,15 @@ class BatchNormalization final : public Layer {
   explicit BatchNormalization(BatchNormalizationOptions options = {});
   std::string type() const override { return "BatchNormalization"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
+  // Re-estimating the moving statistics for the current weights (PyTorch's
+  // swa_utils.update_bn): between begin and end, training-mode calls average the batch
+  // statistics with equal weights instead of the exponential moving average, whose memory
+  // (momentum 0.99: about 100 steps) can still hold the statistics of older weights.
+  void begin_statistics_estimate() {
+    estimating_ = true;
+    estimated_batches_ = 0;
+  }
+  void end_statistics_estimate() { estimating_ = false; }
 
  protected:
   void build(const std::vector<Shape>& in) override;
@@ -151,6 +160,8 @@ class BatchNormalization final : public Layer {
   BatchNormalizationOptions o_;
   Weight *gamma_ = nullptr, *beta_ = nullptr, *moving_mean_ = nullptr, *moving_variance_ = nullptr;
   Tensor ones_, zeros_;  // stand-ins for gamma (scale=false) and beta (center=false), which are not weights
+  bool estimating_ = false;
+  std::int64_t estimated_batches_ = 0;
 };
 
 }  // namespace strata::nn

@@ -2,8 +2,10 @@
 
 #include <chrono>
 #include <cmath>
+#include <functional>
 #include <numeric>
 
+#include "strata/nn/conv_layers.h"
 #include "strata/tensor/math.h"
 #include "strata/train/progress.h"
 
@@ -31,6 +33,28 @@ Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimiz
 Trainer compile(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
                 std::vector<std::string> metrics) {
   return Trainer(std::move(model), std::move(optimizer), std::move(loss), std::move(metrics));
+}
+
+void update_batch_norm(models::Model& model, const Tensor& x, int batch_size) {
+  STRATA_CHECK(batch_size > 0 && x.dim() >= 1 && x.size(0) > 0, "update_batch_norm: needs a batch size >= 1 and examples");
+  std::vector<nn::BatchNormalization*> layers;
+  std::function<void(models::Model&)> collect = [&](models::Model& m) {
+    for (const auto& l : m.layers()) {
+      if (auto* bn = dynamic_cast<nn::BatchNormalization*>(l.get())) layers.push_back(bn);
+      if (auto* sub = dynamic_cast<models::Model*>(l.get()); sub && sub != &m) collect(*sub);
+    }
+  };
+  collect(model);
+  for (auto* bn : layers) bn->begin_statistics_estimate();
+  try {
+    NoGradGuard no_grad;
+    for (std::int64_t i = 0; i < x.size(0); i += batch_size)
+      model.call({Variable(x.slice(0, i, std::min<std::int64_t>(i + batch_size, x.size(0))).contiguous())}, true);
+  } catch (...) {
+    for (auto* bn : layers) bn->end_statistics_estimate();
+    throw;
+  }
+  for (auto* bn : layers) bn->end_statistics_estimate();
 }
 
 Trainer restore(io::LoadedModel loaded) {

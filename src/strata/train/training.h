@@ -123,6 +123,12 @@ class Trainer {
   std::uint64_t seed_;
 };
 
+// Re-estimates every BatchNormalization's moving statistics for the model's current weights:
+// one pass over `x` in training mode without gradients or weight updates, each batch's
+// statistics weighted equally (PyTorch's torch.optim.swa_utils.update_bn). Use it after few
+// training steps or a weight average, when the moving averages still describe older weights.
+void update_batch_norm(models::Model& model, const Tensor& x, int batch_size = 64);
+
 // compile(): the optimizer by name (Keras' default learning rate unless one is given) or object.
 Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimizer, const std::string& loss,
                 std::vector<std::string> metrics = {}, double learning_rate = 0.0, bool from_logits = false);
