@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "strata/models/builtin.h"
+#include "strata/models/zoo.h"
 #include "strata/nn/layers.h"
 #include "strata/train/training.h"
 #include "strata/tensor/math.h"
@@ -150,4 +151,28 @@ TEST(UpdateBatchNorm, MovingStatisticsBecomeThePlainAverageOfTheBatches) {
   // Afterwards training-mode calls use the layer's momentum again.
   m->call({Variable(data)}, true);
   EXPECT_LT(max_abs_diff(moving_mean, expected_mean), 0.05);
+}
+
+TEST(InferenceFusion, FusedConvBatchNormActivationEqualsTheLayers) {
+  // Zoo networks with random batch-norm statistics: inference under NoGradGuard runs fused
+  // conv + batch norm + ReLU/ReLU6 groups (and folds the zero padding); the outputs must equal
+  // the layer-by-layer ones (training off, gradients on: no fusion).
+  for (const std::string name : {"mobilenet_v2", "resnet18"}) {
+    auto m = models::zoo(name, models::ZooOptions().input_shape({3, 64, 64}).classes(10).classifier_activation(""));
+    for (auto& nw : m->named_weights()) {
+      Tensor& v = nw.weight->variable.mutable_value();
+      if (nw.name.find("moving_variance") != std::string::npos) v.copy_(Tensor::uniform(v.shape(), 0.5, 2.0));
+      else if (nw.name.find("moving_mean") != std::string::npos || nw.name.find("beta") != std::string::npos)
+        v.copy_(Tensor::uniform(v.shape(), -0.3, 0.3));
+      else if (nw.name.find("gamma") != std::string::npos) v.copy_(Tensor::uniform(v.shape(), 0.5, 1.5));
+    }
+    const Tensor x = Tensor::uniform({2, 3, 64, 64}, -1, 1);
+    const Tensor layer_by_layer = m->call({Variable(x)}, false).value();
+    NoGradGuard no_grad;
+    const Tensor fused = m->call({Variable(x)}, false).value();
+    const double scale = max_abs_diff(layer_by_layer, Tensor::zeros(layer_by_layer.shape()));
+    EXPECT_GT(scale, 1e-3) << name;
+    EXPECT_LT(max_abs_diff(fused, layer_by_layer) / scale, 1e-5) << name;
+    EXPECT_GT(models::InferencePlan(m->graph_nodes(), m->graph_output().get()).fused_groups(), 15u) << name;
+  }
 }

@@ -7,6 +7,8 @@
 #define STRATA_KERNEL_DECLARATIONS                                                                               \
   Tensor matmul(const Tensor& a, const Tensor& b);                                                             \
   Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g);        \
+  Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,      \
+                          const ConvEpilogue& epilogue);                                                       \
   Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape,                     \
                               const Conv2dGeometry& g);                                                        \
   std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape, \

@@ -35,6 +35,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) { STRATA_DISPATCH(a, matmul(a, b
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g) {
   STRATA_DISPATCH(x, conv2d_forward(x, w, bias, g));
 }
+Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,
+                        const ConvEpilogue& epilogue) {
+  STRATA_DISPATCH(x, conv2d_inference(x, w, bias, g, epilogue));
+}
 Tensor conv2d_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g) {
   STRATA_DISPATCH(gy, conv2d_backward_data(gy, w, x_shape, g));
 }

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <optional>
 #include <utility>
 
 #include "strata/tensor/tensor.h"
@@ -96,6 +97,18 @@ Tensor activation_forward(Activation a, const Tensor& x, double alpha = 0.0);
 Tensor activation_backward(Activation a, const Tensor& grad_y, const Tensor& x, double alpha = 0.0);
 // True when the oneDNN backend runs this activation itself (the rest use the reference loop).
 bool onednn_has_activation(Activation a);
+
+// ---------------------------------------------------------------- fused inference convolution
+// Inference: y = act((conv(x, w) + bias) * scale + shift), scale and shift per output channel
+// (a batch normalization folded in; both undefined when there is none), act relu or relu6
+// (none when `activation` is empty). The fast backend runs it as one oneDNN primitive with
+// post-ops, which saves a pass over the output per fused step.
+struct ConvEpilogue {
+  Tensor scale, shift;
+  std::optional<Activation> activation;
+};
+Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,
+                        const ConvEpilogue& epilogue);
 
 // ---------------------------------------------------------------- softmax
 // log=true gives log_softmax. Backward takes the forward output y.

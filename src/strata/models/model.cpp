@@ -38,6 +38,8 @@ Model::Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& ou
       stack.pop_back();
     }
   }
+  for (const auto& node : order_)
+    for (const auto& in : node->inputs) ++uses_[in.get()];
   std::set<std::string> names;
   for (const auto& node : order_) {
     if (node->inputs.empty()) {
@@ -131,13 +133,30 @@ void Model::apply_constraints() {
 }
 
 Variable Model::forward(const std::vector<Variable>& inputs, bool training) {
-  std::unordered_map<nn::GraphNode*, Variable> values;
+  // Inference without gradients runs fused convolution groups (inference_plan.h).
+  const bool fuse = !training && !grad_enabled();
+  if (fuse && !inference_plan_) inference_plan_ = std::make_shared<InferencePlan>(order_, output_.get());
+  std::unordered_map<const nn::GraphNode*, Variable> values;
+  std::unordered_map<const nn::GraphNode*, int> remaining = uses_;
   for (std::size_t i = 0; i < inputs_.size(); ++i) values[inputs_[i].get()] = inputs[i];
+  // Drops a value once its last reader has run, so inference holds only live activations.
+  auto consumed = [&](const nn::GraphNode* in) {
+    if (--remaining[in] == 0 && in != output_.get()) values.erase(in);
+  };
   for (const auto& node : order_) {
     if (node->inputs.empty()) continue;
+    if (fuse && inference_plan_->inside_group(node.get())) continue;
+    if (const FusedConv* group = fuse ? inference_plan_->group_starting_at(node.get()) : nullptr) {
+      const nn::GraphNode* in = group->first()->inputs[0].get();
+      Variable y = InferencePlan::run(*group, values.at(in));
+      consumed(in);
+      values[group->last()] = std::move(y);
+      continue;
+    }
     std::vector<Variable> args;
     for (const auto& in : node->inputs) args.push_back(values.at(in.get()));
     values[node.get()] = node->layer->call(args, training);
+    for (const auto& in : node->inputs) consumed(in.get());
   }
   return values.at(output_.get());
 }

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <memory>
+#include <unordered_map>
 #include <string>
 #include <vector>
 
 #include "strata/nn/graph.h"
 #include "strata/nn/layer.h"
+#include "strata/models/inference_plan.h"
 
 namespace strata::models {
 
@@ -76,6 +78,8 @@ class Model : public nn::Layer {
   std::vector<std::shared_ptr<nn::GraphNode>> inputs_;
   std::shared_ptr<nn::GraphNode> output_;
   std::vector<std::shared_ptr<nn::GraphNode>> order_;  // topological
+  std::unordered_map<const nn::GraphNode*, int> uses_;  // how many nodes read each node's output
+  std::shared_ptr<const InferencePlan> inference_plan_;  // fused conv groups for no-grad inference
 };
 
 class Sequential final : public Model {

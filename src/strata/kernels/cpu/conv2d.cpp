@@ -93,6 +93,48 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias
   });
 }
 
+Tensor conv2d_inference(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g,
+                        const ConvEpilogue& ep) {
+  const Shape y_shape = g.output_shape(x_in.shape(), w_in.shape());
+  const bool with_bias = bias_in.defined(), affine = ep.scale.defined();
+  const Tensor x = x_in.contiguous(), w = w_in.contiguous();
+  const memory::desc channel_md({1, w.size(0), 1, 1}, f32, tag::nchw);
+  const std::string key = strata::detail::concat(conv_key("conv_inf", x.shape(), w.shape(), g, with_bias), "a", affine, "e",
+                                                 ep.activation ? int(*ep.activation) : -1);
+  auto& e = cached_primitive<dnnl::convolution_forward>(key, [&] {
+    const ConvDescs d = conv_descs(x.shape(), w.shape(), g, with_bias);
+    auto desc = with_bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                            dnnl::algorithm::convolution_direct, d.src, d.weights, d.bias,
+                                                            d.dst, d.strides, d.dilates, d.pad_l, d.pad_r)
+                          : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                            dnnl::algorithm::convolution_direct, d.src, d.weights, d.dst,
+                                                            d.strides, d.dilates, d.pad_l, d.pad_r);
+    // Post-ops: a folded batch normalization as a per-channel multiply and add, then the activation.
+    dnnl::post_ops ops;
+    if (affine) {
+      ops.append_binary(dnnl::algorithm::binary_mul, channel_md);
+      ops.append_binary(dnnl::algorithm::binary_add, channel_md);
+    }
+    if (ep.activation == Activation::relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    else if (ep.activation == Activation::relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, 6.f);
+    else STRATA_CHECK(!ep.activation, "conv2d_inference: only relu and relu6 fuse, not ", activation_name(*ep.activation));
+    dnnl::primitive_attr attr;
+    attr.set_post_ops(ops);
+    return dnnl::convolution_forward::primitive_desc(desc, attr, engine());
+  });
+  const OwnedMemory src = reorder_to(wrap(x), e.pd.src_desc());
+  const OwnedMemory weights = reorder_to(user_weights(w, g.groups), e.pd.weights_desc());
+  return into_plain(y_shape, e.pd.dst_desc(), [&](const memory& dst) {
+    std::unordered_map<int, memory> args{{DNNL_ARG_SRC, src.memory}, {DNNL_ARG_WEIGHTS, weights.memory}, {DNNL_ARG_DST, dst}};
+    if (with_bias) args.emplace(DNNL_ARG_BIAS, wrap(bias_in.contiguous()));
+    if (affine) {
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, wrap(ep.scale.contiguous(), channel_md));
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(1) | DNNL_ARG_SRC_1, wrap(ep.shift.contiguous(), channel_md));
+    }
+    execute(e.prim, args);
+  });
+}
+
 namespace {
 
 // grad_y in the layout a backward primitive wants, reordered at most once per layout.

@@ -1,6 +1,7 @@
 // Reference 2-D convolution (cross-correlation, as every framework defines it): direct loops
 // over output positions and the kernel window, NCHW, grouped, strided, dilated, padded.
 #include "strata/kernels/backend.h"
+#include "strata/tensor/math.h"
 
 namespace strata::kernels::reference {
 namespace {
@@ -122,6 +123,17 @@ Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, 
     grads.grad_bias = gb;
   }
   return grads;
+}
+
+// The readable definition: convolution, then the per-channel affine map, then the activation.
+Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,
+                        const ConvEpilogue& e) {
+  Tensor y = reference::conv2d_forward(x, w, bias, g);
+  if (e.scale.defined()) {
+    const Shape per_channel{1, y.size(1), 1, 1};
+    y = y * e.scale.to(y.dtype()).reshape(per_channel) + e.shift.to(y.dtype()).reshape(per_channel);
+  }
+  return e.activation ? reference::activation_forward(*e.activation, y, 0.0) : y;
 }
 
 }  // namespace strata::kernels::reference
