@@ -11,6 +11,7 @@
 
 #include "strata/interop/onnx_tensor.h"
 #include "strata/nn/layers.h"
+#include "strata/ops/ops.h"
 
 namespace strata::interop {
 namespace {
@@ -136,18 +137,12 @@ std::string Exporter::activation(const std::string& name, const std::string& inp
 }
 
 namespace {
-std::array<std::int64_t, 2> tf_same(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d) {
-  const std::int64_t out = (in + s - 1) / s;
-  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
-  return {total / 2, total - total / 2};
-}
-
 // ONNX pads [top, left, bottom, right] from a config's padding for input (C, H, W).
 std::vector<std::int64_t> onnx_pads(const Json& c, const Shape& in, std::array<std::int64_t, 2> k,
                                     std::array<std::int64_t, 2> s, std::array<std::int64_t, 2> d) {
   const std::string padding = c.value("padding", std::string("valid"));
   if (padding == "same") {
-    const auto h = tf_same(in[1], k[0], s[0], d[0]), w = tf_same(in[2], k[1], s[1], d[1]);
+    const auto h = ops::same_padding(in[1], k[0], s[0], d[0]), w = ops::same_padding(in[2], k[1], s[1], d[1]);
     return {h[0], w[0], h[1], w[1]};
   }
   if (padding == "explicit") {

@@ -269,12 +269,10 @@ SymbolicTensor Importer::reshape_to(const NodeProto& n, const SymbolicTensor& x,
 
 // ------------------------------------------------------------------ convolution and pooling
 namespace {
-// Explicit (begin, end) pads for ONNX's auto_pad SAME_UPPER / SAME_LOWER.
+// Explicit (begin, end) pads for ONNX's auto_pad SAME_UPPER (TensorFlow's "same") / SAME_LOWER.
 std::array<std::int64_t, 2> same_pads(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d, bool upper) {
-  const std::int64_t out = (in + s - 1) / s;
-  const std::int64_t total = std::max<std::int64_t>((out - 1) * s + (k - 1) * d + 1 - in, 0);
-  return upper ? std::array<std::int64_t, 2>{total / 2, total - total / 2}
-               : std::array<std::int64_t, 2>{total - total / 2, total / 2};
+  const auto p = ops::same_padding(in, k, s, d);
+  return upper ? p : std::array<std::int64_t, 2>{p[1], p[0]};
 }
 }  // namespace
 

@@ -38,14 +38,11 @@ Conv2dOptions& Conv2dOptions::groups(std::int64_t g) {
   return *this;
 }
 
-namespace {
-// TensorFlow's "same": output ceil(in/stride); total padding split with the extra at the end.
 std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation) {
   const std::int64_t out = (in + stride - 1) / stride;
   const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + (k - 1) * dilation + 1 - in, 0);
   return {total / 2, total - total / 2};
 }
-}  // namespace
 
 kernels::Conv2dGeometry Conv2dOptions::resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const {
   STRATA_CHECK(x.size() == 4, "conv2d: expected input [N,C,H,W] but got shape ", shape_str(x));

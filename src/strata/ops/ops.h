@@ -71,6 +71,9 @@ class Conv2dOptions {
   bool same_ = false;
 };
 
+// TensorFlow's "same" padding of one axis: {before, after}, the odd one after; output ceil(in/stride).
+std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t kernel, std::int64_t stride, std::int64_t dilation = 1);
+
 // x [N,C,H,W], weight [O,C/groups,KH,KW], bias [O] or undefined. Depthwise: groups == C.
 Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
                 const Conv2dOptions& options = Conv2dOptions());

@@ -54,9 +54,8 @@ struct AxisPlan {
 AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad_begin, std::int64_t pad_end,
                    bool same, bool ceil_mode) {
   if (same) {  // TensorFlow: out = ceil(in / s), padding split with the extra at the end
-    const std::int64_t out = (in + s - 1) / s;
-    const std::int64_t total = std::max<std::int64_t>((out - 1) * s + k - in, 0);
-    return {total / 2, total - total / 2, out};
+    const auto p = same_padding(in, k, s);
+    return {p[0], p[1], (in + s - 1) / s};
   }
   const std::int64_t span = in + pad_begin + pad_end - k;
   STRATA_CHECK(span >= 0, "pool2d: kernel ", k, " is larger than the padded input ", in + pad_begin + pad_end);
