@@ -67,6 +67,33 @@ std::vector<LayerCase> cases() {
       {"BidirectionalGRUSum", [] { return Bidirectional(GRU(3), "sum"); }, {{4, 2}}, {3}, 6, 0},
       {"TimeDistributedDense", [] { return TimeDistributed(Dense(3, "tanh")); }, {{4, 5}}, {4, 3}, 2, 0},
       {"Masking", [] { return Masking(0.5); }, {{4, 2}}, {4, 2}, 0, 0},
+      // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
+      {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
+      {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},
+      {"ArithmeticSubtract", [] { return layers::make<nn::Arithmetic>("subtract"); }, {{3, 1}, {1, 4}}, {3, 4}, 0, 0},
+      {"ConstantArithmetic", [] { return layers::make<nn::ConstantArithmetic>("multiply", Shape{3, 1, 1}); }, {{3, 2, 2}}, {3, 2, 2}, 0, 1},
+      {"ConstantFirst", [] { return layers::make<nn::ConstantArithmetic>("subtract", Shape{4}, true); }, {{2, 4}}, {2, 4}, 0, 1},
+      {"Clip", [] { return layers::make<nn::Clip>(-0.5, 0.7); }, {{7}}, {7}, 0, 0},
+      {"HardSigmoid", [] { return layers::make<nn::ParametricActivation>("hard_sigmoid", 0.3, 0.4); }, {{7}}, {7}, 0, 0},
+      {"HardSwish", [] { return layers::make<nn::ParametricActivation>("hard_swish", 0.0, 0.0); }, {{7}}, {7}, 0, 0},
+      {"Selu", [] { return layers::make<nn::ParametricActivation>("selu", 1.5, 2.0); }, {{7}}, {7}, 0, 0},
+      {"MatMul", [] { return layers::make<nn::MatMul>(); }, {{2, 3, 4}, {4, 5}}, {2, 3, 5}, 0, 0},
+      {"PadReflect", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{1, 0}, {2, 1}}, "reflect"); },
+       {{3, 4}}, {4, 7}, 0, 0},
+      {"PadEdge", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{0, 2}, {1, 1}}, "edge"); }, {{3, 4}}, {5, 6}, 0, 0},
+      {"PadConstant", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{1, 1}}, "constant", 2.5); }, {{3}}, {5}, 0, 0},
+      {"ReduceMean", [] { return layers::make<nn::Reduce>("mean", std::vector<std::int64_t>{2, 3}, true); }, {{3, 4, 5}}, {3, 1, 1}, 0, 0},
+      {"ReduceSum", [] { return layers::make<nn::Reduce>("sum", std::vector<std::int64_t>{1}, false); }, {{3, 4}}, {4}, 0, 0},
+      {"Slice", [] {
+         return layers::make<nn::Slice>(std::vector<std::int64_t>{1, 2}, std::vector<std::int64_t>{1, -1},
+                                        std::vector<std::int64_t>{3, -5}, std::vector<std::int64_t>{1, -2});
+       }, {{4, 6}}, {2, 2}, 0, 0},
+      {"Gather", [] { return layers::make<nn::Gather>(2, std::vector<std::int64_t>{2, 0, -1, 2}, Shape{2, 2}); }, {{3, 4}}, {3, 2, 2}, 0, 0},
+      {"ResizeLinear", [] { return layers::make<nn::Resize>(nn::ResizeOptions().scales({1.0, 2.0, 1.5}).mode("linear")); },
+       {{2, 3, 4}}, {2, 6, 6}, 0, 0},
+      {"ResizeNearest", [] {
+         return layers::make<nn::Resize>(nn::ResizeOptions().sizes({2, 2, 5}).coordinate_transformation_mode("asymmetric").nearest_mode("floor"));
+       }, {{2, 4, 3}}, {2, 2, 5}, 0, 0},
   };
 }
 

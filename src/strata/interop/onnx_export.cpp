@@ -388,6 +388,13 @@ std::string Exporter::layer(const nn::LayerPtr& l, const std::vector<std::string
                             ints_constant(name + "/axes", c.at("axes").get<V>()), ints_constant(name + "/steps", c.at("steps").get<V>())},
                   name).output(0);
     }
+    if (type == "Gather") {
+      const auto indices = c.at("indices").get<std::vector<std::int64_t>>();
+      const Shape shape = c.at("indices_shape").get<Shape>();
+      auto& n = node("Gather", {x, constant(name + "/indices", Tensor::from_vector(indices, shape))}, name);
+      attr(n, "axis", c.at("axis").get<std::int64_t>());
+      return name;
+    }
     if (type == "Resize") {
       if (!c.contains("scales")) throw Unsupported("Resize to fixed sizes (only scales export)");
       std::vector<float> scales{1.0f};

@@ -721,13 +721,18 @@ void Importer::shape(const NodeProto& n) {
 
 void Importer::gather(const NodeProto& n) {
   const Value& data = in(n, 0);
-  if (!data.constant.defined()) unsupported("Gather on a network tensor (only constant data is folded)");
-  const Tensor d = data.constant;
-  const Tensor idx = const_in(n, 1, "indices").to(DType::i64);
+  const Tensor idx = const_in(n, 1, "indices").to(DType::i64).contiguous();
   std::int64_t axis = attr_int(n, "axis", 0);
-  if (axis < 0) axis += d.dim();
+  const std::int64_t rank = onnx_rank(data);
+  if (axis < 0) axis += rank;
+  if (!data.constant.defined()) {  // a network tensor: the Gather layer, with the indices fixed
+    const std::int64_t full = full_axis(axis, rank, "Gather");
+    set_symbol(n, add_layer(n, std::make_shared<nn::Gather>(full, idx.to_vector<std::int64_t>(), idx.shape()), {sym_in(n, 0)}));
+    return;
+  }
+  const Tensor d = data.constant;
   std::vector<Tensor> picked;
-  for (auto i : idx.contiguous().to_vector<std::int64_t>()) {
+  for (auto i : idx.to_vector<std::int64_t>()) {
     const std::int64_t k = i < 0 ? i + d.size(axis) : i;
     if (k < 0 || k >= d.size(axis)) unsupported("index ", i, " is out of range for axis size ", d.size(axis));
     picked.push_back(d.slice(axis, k, k + 1));

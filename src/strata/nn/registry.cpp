@@ -146,6 +146,11 @@ std::map<std::string, Factory>& factories() {
          return std::make_shared<Slice>(c.at("axes").get<V>(), c.at("starts").get<V>(), c.at("ends").get<V>(),
                                         c.at("steps").get<V>(), name_of(c));
        }},
+      {"Gather",
+       [](const Json& c) {
+         return std::make_shared<Gather>(c.at("axis").get<std::int64_t>(), c.at("indices").get<std::vector<std::int64_t>>(),
+                                         c.at("indices_shape").get<Shape>(), name_of(c));
+       }},
       {"Resize",
        [](const Json& c) {
          ResizeOptions o;

@@ -331,6 +331,43 @@ void Slice::layer_config(nlohmann::json& c) const {
   c["steps"] = steps_;
 }
 
+// ---------------------------------------------------------------- Gather
+Gather::Gather(std::int64_t axis, std::vector<std::int64_t> indices, Shape indices_shape, std::string name)
+    : Layer(std::move(name)), axis_(axis), indices_(std::move(indices)), indices_shape_(std::move(indices_shape)) {
+  STRATA_CHECK(shape_numel(indices_shape_) == static_cast<std::int64_t>(indices_.size()), "Gather: ", indices_.size(),
+               " indices for indices shape ", shape_str(indices_shape_));
+}
+
+Shape Gather::compute_output_shape(const std::vector<Shape>& in) const {
+  check_example_axis(axis_, in[0].size(), "Gather '" + name() + "'");
+  const std::int64_t size = in[0][axis_ - 1];
+  for (auto i : indices_)
+    STRATA_CHECK(i >= -size && i < size, "Gather '", name(), "': index ", i, " is out of range for an axis of ", size);
+  Shape out(in[0].begin(), in[0].begin() + (axis_ - 1));
+  out.insert(out.end(), indices_shape_.begin(), indices_shape_.end());
+  out.insert(out.end(), in[0].begin() + axis_, in[0].end());
+  return out;
+}
+
+Variable Gather::forward(const std::vector<Variable>& in, bool) {
+  const std::int64_t size = in[0].size(axis_);
+  std::vector<Variable> parts;
+  for (auto i : indices_) {
+    const std::int64_t k = i < 0 ? i + size : i;
+    parts.push_back(ops::slice(in[0], axis_, k, k + 1));
+  }
+  Shape out{in[0].size(0)};
+  const Shape example = compute_output_shape({Shape(in[0].shape().begin() + 1, in[0].shape().end())});
+  out.insert(out.end(), example.begin(), example.end());
+  return ops::reshape(parts.size() == 1 ? parts[0] : ops::concat(parts, axis_), out);
+}
+
+void Gather::layer_config(nlohmann::json& c) const {
+  c["axis"] = axis_;
+  c["indices"] = indices_;
+  c["indices_shape"] = indices_shape_;
+}
+
 // ---------------------------------------------------------------- Resize
 Resize::Resize(ResizeOptions options) : Layer(options.name_), o_(std::move(options)) {
   STRATA_CHECK(o_.mode_ == "nearest" || o_.mode_ == "linear", "Resize: mode must be nearest or linear, got \"",

@@ -179,6 +179,24 @@ class Slice final : public Layer {
   std::vector<std::int64_t> axes_, starts_, ends_, steps_;
 };
 
+// Picks entries `indices` (constant; negative count from the end) along non-batch `axis` (full
+// numbering, >= 1): the axis is replaced by the indices' shape (NumPy's take, ONNX's Gather).
+class Gather final : public Layer {
+ public:
+  Gather(std::int64_t axis, std::vector<std::int64_t> indices, Shape indices_shape, std::string name = "");
+  std::string type() const override { return "Gather"; }
+  Shape compute_output_shape(const std::vector<Shape>& in) const override;
+
+ protected:
+  Variable forward(const std::vector<Variable>& in, bool) override;
+  void layer_config(nlohmann::json& c) const override;
+
+ private:
+  std::int64_t axis_;
+  std::vector<std::int64_t> indices_;
+  Shape indices_shape_;
+};
+
 // Resizes every non-batch axis i by scales[i] (output floor(size*scale)), or to sizes[i] when
 // `sizes` is given. mode "nearest" or "linear" (separable: bilinear on images);
 // coordinate_transformation_mode as ONNX's Resize: "half_pixel" (Keras/TF2, PyTorch
