@@ -1,4 +1,10 @@
-// oneDNN batch normalization on plain layouts; [N,C,...] is viewed as [N,C,L,1].
+// Batch normalization on plain layouts; [N,C,...] is viewed as [N,C,L]. Training (batch
+// statistics, forward and backward) is hand-written: per channel, OpenMP over channels, the
+// contiguous L runs vectorized — oneDNN's plain-layout implementation (ncsp) was 1.6-1.9x
+// slower than PyTorch's on ResNet shapes. Inference and the fixed-statistics backward use
+// oneDNN, viewing the tensor as [N,C,L,1].
+#include <cmath>
+
 #include "strata/kernels/backend.h"
 #include "strata/kernels/cpu/onednn_context.h"
 
@@ -25,19 +31,56 @@ CachedPrimitive<dnnl::batch_normalization_forward>& forward_entry(const Shape& s
 
 }  // namespace
 
-BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma, const Tensor& beta, double eps) {
-  checks::check_batch_norm(x_in, gamma, "batch_norm");
-  const Tensor x = x_in.contiguous().reshape(as_4d(x_in));
-  auto& e = forward_entry(x.shape(), eps, false);
+namespace {
+struct Layout {
+  std::int64_t n, c, l;
+};
+Layout layout_of(const Tensor& x) { return {x.size(0), x.size(1), x.numel() / (x.size(0) * x.size(1))}; }
+// Parallel over channels only when there is enough work to pay for waking the threads.
+bool worth_threads(const Layout& d) { return d.n * d.c * d.l >= 16384 && d.c > 1; }
+}  // namespace
+
+BatchNormForward batch_norm_training(const Tensor& x_in, const Tensor& gamma_in, const Tensor& beta_in, double eps) {
+  checks::check_batch_norm(x_in, gamma_in, "batch_norm");
+  const Tensor x = x_in.contiguous(), gamma = gamma_in.contiguous(), beta = beta_in.contiguous();
+  const Layout d = layout_of(x);
   Tensor y = Tensor::empty(x.shape(), DType::f32);
-  Tensor mean = Tensor::empty({x.size(1)}, DType::f32), var = Tensor::empty({x.size(1)}, DType::f32);
-  execute(e.prim, {{DNNL_ARG_SRC, wrap(x)},
-                   {DNNL_ARG_DST, wrap(y)},
-                   {DNNL_ARG_SCALE, wrap(gamma.contiguous())},
-                   {DNNL_ARG_SHIFT, wrap(beta.contiguous())},
-                   {DNNL_ARG_MEAN, wrap(mean)},
-                   {DNNL_ARG_VARIANCE, wrap(var)}});
-  return {y.reshape(x_in.shape()), mean, var};
+  Tensor mean = Tensor::empty({d.c}, DType::f32), var = Tensor::empty({d.c}, DType::f32);
+  const float* px = x.data<float>();
+  const float *pg = gamma.data<float>(), *pb = beta.data<float>();
+  float *py = y.data<float>(), *pm = mean.data<float>(), *pv = var.data<float>();
+  const double count = static_cast<double>(d.n * d.l);
+#pragma omp parallel for schedule(static) if (worth_threads(d))
+  for (std::int64_t c = 0; c < d.c; ++c) {
+    double sum = 0.0;  // two passes, accumulated in double: no cancellation for large means
+    for (std::int64_t n = 0; n < d.n; ++n) {
+      const float* row = px + (n * d.c + c) * d.l;
+      float partial = 0.f;
+#pragma omp simd reduction(+ : partial)
+      for (std::int64_t i = 0; i < d.l; ++i) partial += row[i];
+      sum += partial;
+    }
+    const float mu = static_cast<float>(sum / count);
+    double squares = 0.0;
+    for (std::int64_t n = 0; n < d.n; ++n) {
+      const float* row = px + (n * d.c + c) * d.l;
+      float partial = 0.f;
+#pragma omp simd reduction(+ : partial)
+      for (std::int64_t i = 0; i < d.l; ++i) partial += (row[i] - mu) * (row[i] - mu);
+      squares += partial;
+    }
+    const float sigma2 = static_cast<float>(squares / count);
+    const float scale = pg[c] / std::sqrt(sigma2 + static_cast<float>(eps)), shift = pb[c] - mu * scale;
+    for (std::int64_t n = 0; n < d.n; ++n) {
+      const float* row = px + (n * d.c + c) * d.l;
+      float* out = py + (n * d.c + c) * d.l;
+#pragma omp simd
+      for (std::int64_t i = 0; i < d.l; ++i) out[i] = row[i] * scale + shift;
+    }
+    pm[c] = mu;
+    pv[c] = sigma2;
+  }
+  return {y, mean, var};
 }
 
 Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma, const Tensor& beta, const Tensor& mean,
@@ -55,9 +98,55 @@ Tensor batch_norm_inference(const Tensor& x_in, const Tensor& gamma, const Tenso
   return y.reshape(x_in.shape());
 }
 
+namespace {
+// Backward through batch statistics: with xhat = (x - mean) / sqrt(var + eps),
+//   d_beta = sum(gy), d_gamma = sum(gy * xhat),
+//   dx = gamma / sqrt(var + eps) * (gy - d_beta / m - xhat * d_gamma / m), m = N * L.
+BatchNormGrads backward_batch_stats(const Tensor& gy_in, const Tensor& x_in, const Tensor& gamma_in, const Tensor& mean_in,
+                                    const Tensor& var_in, double eps) {
+  const Tensor x = x_in.contiguous(), gy = gy_in.contiguous(), gamma = gamma_in.contiguous();
+  const Tensor mean = mean_in.contiguous(), var = var_in.contiguous();
+  const Layout d = layout_of(x);
+  Tensor gx = Tensor::empty(x.shape(), DType::f32);
+  Tensor gg = Tensor::empty({d.c}, DType::f32), gb = Tensor::empty({d.c}, DType::f32);
+  const float *px = x.data<float>(), *pgy = gy.data<float>(), *pgamma = gamma.data<float>();
+  const float *pm = mean.data<float>(), *pv = var.data<float>();
+  float *pgx = gx.data<float>(), *pgg = gg.data<float>(), *pgb = gb.data<float>();
+  const float m = static_cast<float>(d.n * d.l);
+#pragma omp parallel for schedule(static) if (worth_threads(d))
+  for (std::int64_t c = 0; c < d.c; ++c) {
+    const float mu = pm[c], inv_std = 1.f / std::sqrt(pv[c] + static_cast<float>(eps));
+    double sum_gy = 0.0, sum_gy_xhat = 0.0;
+    for (std::int64_t n = 0; n < d.n; ++n) {
+      const float *row = px + (n * d.c + c) * d.l, *g = pgy + (n * d.c + c) * d.l;
+      float a = 0.f, b = 0.f;
+#pragma omp simd reduction(+ : a, b)
+      for (std::int64_t i = 0; i < d.l; ++i) {
+        a += g[i];
+        b += g[i] * (row[i] - mu);
+      }
+      sum_gy += a;
+      sum_gy_xhat += b;
+    }
+    const float d_beta = static_cast<float>(sum_gy), d_gamma = static_cast<float>(sum_gy_xhat) * inv_std;
+    const float k = pgamma[c] * inv_std, mean_gy = d_beta / m, mean_gy_xhat = d_gamma / m;
+    for (std::int64_t n = 0; n < d.n; ++n) {
+      const float *row = px + (n * d.c + c) * d.l, *g = pgy + (n * d.c + c) * d.l;
+      float* out = pgx + (n * d.c + c) * d.l;
+#pragma omp simd
+      for (std::int64_t i = 0; i < d.l; ++i) out[i] = k * (g[i] - mean_gy - (row[i] - mu) * inv_std * mean_gy_xhat);
+    }
+    pgg[c] = d_gamma;
+    pgb[c] = d_beta;
+  }
+  return {gx, gg, gb};
+}
+}  // namespace
+
 BatchNormGrads batch_norm_backward(const Tensor& gy_in, const Tensor& x_in, const Tensor& gamma, const Tensor& mean,
                                    const Tensor& var, double eps, bool batch_stats) {
   checks::check_batch_norm(x_in, gamma, "batch_norm backward");
+  if (batch_stats) return backward_batch_stats(gy_in, x_in, gamma, mean, var, eps);
   const Shape shape = as_4d(x_in);
   const Tensor x = x_in.contiguous().reshape(shape), gy = gy_in.contiguous().reshape(shape);
   auto& e = cached_primitive<dnnl::batch_normalization_backward>(
