@@ -61,6 +61,11 @@ std::vector<std::int64_t> range(std::int64_t begin, std::int64_t end) {
 
 }  // namespace
 
+void ensure_parent_folder(const std::string& path) {
+  const auto parent = std::filesystem::path(path).parent_path();
+  if (!parent.empty()) std::filesystem::create_directories(parent);
+}
+
 nlohmann::ordered_json read_json_file(const std::string& path, const char* what) {
   std::ifstream in(path);
   STRATA_CHECK(in.good(), "cannot open ", what, " '", path, "'");
@@ -126,12 +131,12 @@ int run_train(const TrainOptions& o) {
     return 3;
   }
   print_report(trainer, *test);
-  const auto parent = std::filesystem::path(o.output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  ensure_parent_folder(o.output);
   nlohmann::json training_config = trainer.training_config();
   training_config["class_names"] = full->class_names();  // for `strata predict` on image files
   io::save_model(o.output, *model, &trainer.optimizer(), training_config);
   // The run's history beside the model, for `strata report`.
+  const auto parent = std::filesystem::path(o.output).parent_path();
   const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
   io::write_text_file(history_path.string(), history.to_json().dump(1));
   std::printf("\nsaved the model to %s and its history to %s\n", o.output.c_str(), history_path.c_str());
@@ -157,8 +162,7 @@ int run_augment_preview(const AugmentPreviewOptions& o) {
       grid.slice(1, gap + r * (h + gap), gap + r * (h + gap) + h).slice(2, gap + c * (w + gap), gap + c * (w + gap) + w).copy_(big);
     }
   }
-  const auto parent = std::filesystem::path(o.output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
+  ensure_parent_folder(o.output);
   data::write_png(o.output, grid);
   std::printf("augmentation: %s\nwrote %s (%lld rows: the original, then %d augmented copies)\n",
               augmentation.spec().c_str(), o.output.c_str(), static_cast<long long>(rows), o.copies);

@@ -112,6 +112,8 @@ int run_finetune(const FinetuneOptions& options);
 nlohmann::json evaluation_json(const metrics::ClassificationReport& report, const std::vector<std::string>& class_names);
 // A JSON file (key order kept); `what` names it in the error for a missing or malformed file.
 nlohmann::ordered_json read_json_file(const std::string& path, const char* what);
+// Creates the folder an output file goes into, when missing.
+void ensure_parent_folder(const std::string& path);
 // An augmentation spec given inline or as a file that holds one.
 std::string read_augment_spec(const std::string& spec_or_file);
 

@@ -48,6 +48,7 @@ int run_import(const ImportOptions& o) {
                            {"imported_from", o.file}};
   if (!o.labels.empty()) config["class_names"] = data::read_class_names(o.labels);
   config["preprocessing"] = data::ImagePreprocessing::from_preset(o.preprocess.empty() ? "unit" : o.preprocess).to_json();
+  ensure_parent_folder(o.output);
   io::save_model(o.output, *model, nullptr, config);
   std::printf("imported %s model '%s': %zu layers, %lld parameters, input %s, output %s%s\nwrote %s\n", format.c_str(),
               model->name().c_str(), model->layers().size(), static_cast<long long>(model->count_params()),
@@ -58,6 +59,7 @@ int run_import(const ImportOptions& o) {
 
 int run_export(const std::string& model_path, const std::string& output) {
   auto loaded = io::load_model(model_path);
+  ensure_parent_folder(output);
   interop::export_onnx(*loaded.model, output);
   std::printf("exported '%s' (%zu layers) to %s (ONNX opset 13)\n", loaded.model->name().c_str(),
               loaded.model->layers().size(), output.c_str());
