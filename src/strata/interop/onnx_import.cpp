@@ -759,30 +759,22 @@ void Importer::slice(const NodeProto& n) {
   if (axes.empty())
     for (std::size_t i = 0; i < starts.size(); ++i) axes.push_back(static_cast<std::int64_t>(i));
   if (steps.empty()) steps.assign(starts.size(), 1);
-  std::vector<std::int64_t> full;
-  const Shape shape = onnx_shape(in(n, 0));
+  if (starts.size() != axes.size() || ends.size() != axes.size() || steps.size() != axes.size())
+    unsupported("starts, ends, axes and steps differ in length");
+  // Bounds beyond int32 (exporters write INT64_MAX for "to the end") are clamped; the layer
+  // clamps them to the axis again.
   const std::int64_t big = std::numeric_limits<std::int32_t>::max();
+  std::vector<std::int64_t> full, kept_starts, kept_ends, kept_steps;
   for (std::size_t i = 0; i < axes.size(); ++i) {
-    std::int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
-    // Slicing the whole batch axis is a no-op that exporters emit; anything else is refused.
+    const std::int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
+    // Slicing the whole batch axis is a no-op that exporters emit; anything else on it is refused.
     if (leading_ && a == 0 && starts[i] == 0 && ends[i] >= big && steps[i] == 1) continue;
     full.push_back(full_axis(a, rank, "Slice"));
-    ends[i] = std::clamp<std::int64_t>(ends[i], -big, big);
-    (void)shape;
+    kept_starts.push_back(std::clamp<std::int64_t>(starts[i], -big, big));
+    kept_ends.push_back(std::clamp<std::int64_t>(ends[i], -big, big));
+    kept_steps.push_back(steps[i]);
   }
-  if (full.size() != axes.size()) {  // drop the skipped batch entries
-    std::vector<std::int64_t> s2, e2, st2;
-    for (std::size_t i = 0, k = 0; i < axes.size(); ++i) {
-      const std::int64_t a = axes[i] < 0 ? axes[i] + rank : axes[i];
-      if (leading_ && a == 0) continue;
-      s2.push_back(starts[i]);
-      e2.push_back(ends[i]);
-      st2.push_back(steps[i]);
-      ++k;
-    }
-    starts = s2, ends = e2, steps = st2;
-  }
-  set_symbol(n, add_layer(n, std::make_shared<nn::Slice>(full, starts, ends, steps), {sym_in(n, 0)}));
+  set_symbol(n, add_layer(n, std::make_shared<nn::Slice>(full, kept_starts, kept_ends, kept_steps), {sym_in(n, 0)}));
 }
 
 void Importer::reduce_mean(const NodeProto& n) {
