@@ -11,6 +11,7 @@
 
 #include "strata/data/augment.h"
 #include "strata/data/image_io.h"
+#include "strata/data/image_preprocessing.h"
 #include "strata/data/loader.h"
 #include "strata/data/preprocessing.h"
 #include "strata/tensor/math.h"
@@ -314,4 +315,35 @@ TEST(Preprocessing, NormalizerOneHotSplitsAndClassWeights) {
   const auto w = class_weights(y, 2);
   EXPECT_DOUBLE_EQ(w.at(0), 100.0 / (2 * 80));
   EXPECT_DOUBLE_EQ(w.at(1), 100.0 / (2 * 20));
+}
+
+TEST(ImagePreprocessing, PresetsScaleOrderAndNormalizeAsDocumented) {
+  // A uniform RGB image (51, 102, 153): every preset's value per channel is known exactly.
+  Tensor image = Tensor::empty({3, 4, 6});
+  const double rgb[3] = {51, 102, 153};
+  for (int c = 0; c < 3; ++c) image.select(0, c).fill_(rgb[c] / 255.0);
+  const std::string path = (std::filesystem::temp_directory_path() / "strata_preprocessing.png").string();
+  data::write_png(path, image);
+  auto channel_values = [&](const std::string& preset) {
+    const Tensor x = data::ImagePreprocessing::from_preset(preset).load(path, {3, 2, 2});
+    std::vector<double> v;
+    for (int c = 0; c < 3; ++c) v.push_back(x.at({c, 1, 1}));
+    return v;
+  };
+  const auto raw = channel_values("raw"), unit = channel_values("unit"), caffe = channel_values("caffe");
+  const auto imagenet = channel_values("imagenet"), inception = channel_values("inception");
+  for (int c = 0; c < 3; ++c) {
+    EXPECT_NEAR(raw[c], rgb[c], 1e-3);
+    EXPECT_NEAR(unit[c], rgb[c] / 255, 1e-5);
+    EXPECT_NEAR(inception[c], rgb[c] / 127.5 - 1, 1e-5);
+  }
+  // caffe: BGR order, minus (104, 117, 123)
+  EXPECT_NEAR(caffe[0], 153 - 104, 1e-3);
+  EXPECT_NEAR(caffe[1], 102 - 117, 1e-3);
+  EXPECT_NEAR(caffe[2], 51 - 123, 1e-3);
+  // imagenet: /255, mean (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225)
+  EXPECT_NEAR(imagenet[0], (51 / 255.0 - 0.485) / 0.229, 1e-4);
+  EXPECT_NEAR(imagenet[2], (153 / 255.0 - 0.406) / 0.225, 1e-4);
+  EXPECT_NE(strata::testing::error_of([] { data::ImagePreprocessing::from_preset("sepia"); }).find("unknown preset"), std::string::npos);
+  std::filesystem::remove(path);
 }

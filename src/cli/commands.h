@@ -125,7 +125,7 @@ struct ImportOptions {
   std::string file;                 // .onnx, or a Keras .h5/.hdf5 (recognised by content)
   std::string output;               // the .strata model to write
   std::string labels;               // class names, one per line or "index,name, ..." lines
-  std::string preprocess;           // unit, imagenet, caffe, inception (default: unit)
+  std::string preprocess;           // unit, imagenet, caffe, inception, raw (default: unit)
   bool one_example = false;         // ONNX: the graph describes one example (no batch axis)
   std::vector<std::int64_t> input_shape;  // ONNX: per-example input shape override (C,H,W)
 };

@@ -93,8 +93,8 @@ int main(int argc, char** argv) {
   import_cmd->add_option("--labels", import_options.labels, "Class names, one per line (or index,name lines)")
       ->check(CLI::ExistingFile);
   import_cmd->add_option("--preprocess", import_options.preprocess,
-                         "How predict prepares images: unit, imagenet (torchvision), caffe (BGR, mean 104/117/123), inception")
-      ->check(CLI::IsMember({"unit", "imagenet", "caffe", "inception"}));
+                         "How predict prepares images: unit ([0,1]), imagenet (torchvision), caffe (BGR, mean 104/117/123), inception ([-1,1]), raw (0-255)")
+      ->check(CLI::IsMember({"unit", "imagenet", "caffe", "inception", "raw"}));
   import_cmd->add_flag("--one-example", import_options.one_example,
                        "ONNX: the graph describes one example (its axis 0 is not a batch axis)");
   import_cmd->add_option("--input-shape", import_options.input_shape, "ONNX: input shape without the batch axis, e.g. 3,96,96")

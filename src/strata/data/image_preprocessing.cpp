@@ -26,7 +26,11 @@ ImagePreprocessing ImagePreprocessing::from_preset(const std::string& name) {
     p.offset = -1.0;
     return p;
   }
-  throw Error("image preprocessing: unknown preset '" + name + "' (expected unit, imagenet, caffe or inception)");
+  if (name == "raw") {
+    p.scale = 1.0;
+    return p;
+  }
+  throw Error("image preprocessing: unknown preset '" + name + "' (expected unit, imagenet, caffe, inception or raw)");
 }
 
 nlohmann::json ImagePreprocessing::to_json() const {

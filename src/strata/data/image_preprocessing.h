@@ -5,7 +5,8 @@
 //   preset "imagenet": torchvision's — shorter side to 256, centre crop 224, RGB /255, mean
 //                      (0.485, 0.456, 0.406), std (0.229, 0.224, 0.225);
 //   preset "caffe":    BGR 0-255 minus mean (104, 117, 123), the whole image resized (SqueezeNet);
-//   preset "inception": RGB scaled to [-1, 1], the whole image resized (Keras MobileNet/Xception).
+//   preset "inception": RGB scaled to [-1, 1], the whole image resized (Keras MobileNet/Xception);
+//   preset "raw":      RGB/gray 0-255 as they are, the whole image resized (e.g. the ONNX MNIST model).
 #pragma once
 
 #include <nlohmann/json.hpp>
