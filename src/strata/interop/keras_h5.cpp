@@ -114,15 +114,14 @@ std::map<std::string, std::vector<std::pair<std::string, Tensor>>> read_weights(
   return out;
 }
 
-// Keras weight -> Strata layout for a layer of Strata type `type`.
-Tensor to_strata_layout(const std::string& type, const std::string& name, const Tensor& w) {
+// A Keras weight in Strata's layout (by the weight's name: kernels are channels-last in Keras).
+Tensor to_strata_layout(const std::string& name, const Tensor& w) {
   if (name == "kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();  // (kh,kw,in,out) -> (out,in,kh,kw)
   if (name == "depthwise_kernel" && w.dim() == 4) {  // (kh,kw,in,mult) -> (in*mult,1,kh,kw)
     const Tensor merged = w.reshape({w.size(0), w.size(1), w.size(2) * w.size(3)});
     return merged.permute({2, 0, 1}).contiguous().unsqueeze(1).contiguous();
   }
   if (name == "pointwise_kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();
-  (void)type;
   return w;
 }
 
@@ -197,7 +196,7 @@ Tracked KerasBuilder::apply(const std::string& name, const nn::LayerPtr& l, cons
     for (const auto& [wname, value] : it->second) {
       const auto target = by_name.find(wname);
       STRATA_CHECK(target != by_name.end(), "Keras import: layer '", name, "' (", l->type(), ") has no weight '", wname, "'");
-      Tensor converted = to_strata_layout(l->type(), wname, value);
+      Tensor converted = to_strata_layout(wname, value);
       // Keras flattens feature maps as (H, W, C), Strata as (C, H, W): reorder the Dense rows.
       if (wname == "kernel" && converted.dim() == 2 && inputs.size() == 1 && !inputs[0].flattened_from.empty())
         converted = dense_rows_to_channels_first(converted, inputs[0].flattened_from);
@@ -310,9 +309,8 @@ std::shared_ptr<models::Model> KerasBuilder::build(const Json& model_config) {
     const Json& layers = config.is_array() ? config : config.at("layers");
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const Json& l = layers[i];
-      if (i == 0) {
-        const Json& c = l.at("config");
-        last = input_layer(l.at("class_name") == "InputLayer" ? c : c);
+      if (i == 0) {  // the input shape: an InputLayer's, or the first layer's batch_input_shape
+        last = input_layer(l.at("config"));
         inputs.push_back(last.tensor);
         if (l.at("class_name") == "InputLayer") continue;
       }
@@ -410,7 +408,7 @@ void load_keras_weights(const std::string& path, models::Model& model) {
         problems.push_back("  layer '" + layer_name + "' has no weight '" + wname + "'");
         continue;
       }
-      Tensor converted = to_strata_layout(layer->type(), wname, value);
+      Tensor converted = to_strata_layout(wname, value);
       if (layer->type() == "Dense" && wname == "kernel")
         if (const Shape chw = flattened_input_of(model, layer_name); !chw.empty() && shape_numel(chw) == converted.size(0))
           converted = dense_rows_to_channels_first(converted, chw);
