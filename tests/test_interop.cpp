@@ -290,3 +290,11 @@ TEST(KerasImport, EveryRequiredLayerTypeMatchesAChannelsLastReference) {
   interop::load_keras_weights(std::string(STRATA_TEST_DATA_DIR) + "/data/keras_all_layers_weights.h5", *rebuilt);
   EXPECT_LT(relative_error(run(*rebuilt, x), expected), 1e-5);
 }
+
+TEST(KerasImport, SequentialModelsWithTheInputShapeOnTheFirstLayer) {
+  const auto golden = strata::testing::read_golden("keras_sequential.json");
+  const Tensor x = strata::testing::golden_tensor(golden["input_nhwc"], DType::f32).permute({0, 3, 1, 2}).contiguous();
+  auto m = interop::import_keras_h5(std::string(STRATA_TEST_DATA_DIR) + "/data/keras_sequential.h5");
+  EXPECT_EQ(m->input_shape(), (Shape{2, 5, 5}));
+  EXPECT_LT(relative_error(run(*m, x), strata::testing::golden_tensor(golden["output"], DType::f32)), 1e-5);
+}

@@ -193,3 +193,39 @@ with open(os.path.join(ROOT, "tests", "golden", "keras_all_layers.json"), "w") a
                "output": {"shape": list(y.shape), "data": y.ravel().tolist()}}, f)
 print("wrote tests/data/keras_all_layers.h5, keras_all_layers_weights.h5, tests/golden/keras_all_layers.json; output",
       np.round(y, 4).tolist())
+
+# ---- A Sequential model (Keras 2.2+ config layout), first layer carrying batch_input_shape.
+Ws = {"conv": {"kernel": rand(3, 3, 2, 3), "bias": rand(3, scale=0.1)},
+      "dense": {"kernel": rand(3 * 3 * 3, 4, scale=0.3), "bias": rand(4, scale=0.1)}}
+seq_layers = [
+    {"class_name": "Conv2D", "config": {"name": "conv", "trainable": True, "batch_input_shape": [None, 5, 5, 2],
+                                        "filters": 3, "kernel_size": [3, 3], "strides": [1, 1], "padding": "valid",
+                                        "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu",
+                                        "use_bias": True}},
+    {"class_name": "Flatten", "config": {"name": "flatten", "trainable": True, "data_format": "channels_last"}},
+    {"class_name": "Dense", "config": {"name": "dense", "trainable": True, "units": 4, "activation": "softmax",
+                                       "use_bias": True}},
+]
+seq_config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": seq_layers}}
+xs = rng.standard_normal((2, 5, 5, 2)).astype(np.float32)
+hs = np.maximum(conv(xs.astype(np.float64), Ws["conv"]["kernel"], Ws["conv"]["bias"]), 0)
+zs = hs.reshape(2, -1) @ Ws["dense"]["kernel"] + Ws["dense"]["bias"]
+ys = np.exp(zs - zs.max(axis=1, keepdims=True))
+ys /= ys.sum(axis=1, keepdims=True)
+with h5py.File(os.path.join(ROOT, "tests", "data", "keras_sequential.h5"), "w") as f:
+    f.attrs["model_config"] = json.dumps(seq_config)
+    f.attrs["keras_version"] = "2.2.4"
+    f.attrs["backend"] = "tensorflow"
+    g = f.create_group("model_weights")
+    names = ["conv", "flatten", "dense"]
+    g.attrs["layer_names"] = np.array([n.encode() for n in names], dtype="S7")
+    for n in names:
+        lg = g.create_group(n)
+        paths = [f"{n}/{k}:0" for k in Ws.get(n, {})]
+        lg.attrs["weight_names"] = np.array([p.encode() for p in paths], dtype="S16") if paths else np.array([], dtype="float32")
+        for p, v in zip(paths, Ws.get(n, {}).values()):
+            lg.create_dataset(p, data=v)
+with open(os.path.join(ROOT, "tests", "golden", "keras_sequential.json"), "w") as f:
+    json.dump({"input_nhwc": {"shape": list(xs.shape), "data": xs.ravel().tolist()},
+               "output": {"shape": list(ys.shape), "data": ys.ravel().tolist()}}, f)
+print("wrote tests/data/keras_sequential.h5 and tests/golden/keras_sequential.json")

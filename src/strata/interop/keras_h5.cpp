@@ -310,7 +310,9 @@ std::shared_ptr<models::Model> KerasBuilder::build(const Json& model_config) {
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const Json& l = layers[i];
       if (i == 0) {  // the input shape: an InputLayer's, or the first layer's batch_input_shape
-        last = input_layer(l.at("config"));
+        Json c = l.at("config");
+        if (l.at("class_name") != "InputLayer") c["name"] = c.value("name", std::string("layer")) + "_input";  // Keras' name
+        last = input_layer(c);
         inputs.push_back(last.tensor);
         if (l.at("class_name") == "InputLayer") continue;
       }
