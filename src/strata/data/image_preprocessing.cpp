@@ -73,16 +73,15 @@ Tensor ImagePreprocessing::load(const std::string& path, const Shape& input_shap
                " means for ", channels, " channels");
   STRATA_CHECK(std.empty() || static_cast<std::int64_t>(std.size()) == channels, "image preprocessing: ", std.size(),
                " standard deviations for ", channels, " channels");
-  Tensor out = Tensor::empty(image.shape());
+  const Tensor src = image.contiguous();
+  Tensor out = Tensor::empty(src.shape());
+  const std::int64_t plane = height * width;
   for (std::int64_t c = 0; c < channels; ++c) {
     const double m = mean.empty() ? 0.0 : mean[c], s = std.empty() ? 1.0 : std[c];
     const double a = 255.0 * scale / s, b = (offset - m) / s;  // pixel p in [0,1]: ((255p*scale + offset) - m) / s
-    const Tensor src = image.select(0, c).contiguous();
-    Tensor dst = out.select(0, c);
-    const float* in = src.data<float>();
-    std::vector<float> values(static_cast<std::size_t>(src.numel()));
-    for (std::size_t i = 0; i < values.size(); ++i) values[i] = static_cast<float>(a * in[i] + b);
-    dst.copy_(Tensor::from_vector(values, src.shape()));
+    const float* in = src.data<float>() + c * plane;
+    float* dst = out.data<float>() + c * plane;
+    for (std::int64_t i = 0; i < plane; ++i) dst[i] = static_cast<float>(a * in[i] + b);
   }
   return out;
 }

@@ -5,11 +5,10 @@
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
-#include <filesystem>
-#include <fstream>
 #include <map>
 
 #include "strata/interop/onnx_tensor.h"
+#include "strata/io/text_file.h"
 #include "strata/nn/layers.h"
 #include "strata/ops/ops.h"
 
@@ -41,8 +40,9 @@ class Exporter {
   static void attr(onnx::NodeProto& n, const std::string& name, double v);
   static void attr(onnx::NodeProto& n, const std::string& name, const std::string& v);
   static void attr(onnx::NodeProto& n, const std::string& name, const std::vector<std::int64_t>& v);
-  std::string conv(const nn::LayerPtr& l, const Json& c, const std::string& x, const Shape& in);
-  std::string pool(const nn::LayerPtr& l, const Json& c, const std::string& x, const Shape& in);
+  // `name` is the layer's output tensor (its unique name in the graph).
+  std::string conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x, const Shape& in);
+  std::string pool(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x, const Shape& in);
 
   onnx::GraphProto& g_;
   std::map<std::string, int> used_;
@@ -153,8 +153,9 @@ std::vector<std::int64_t> onnx_pads(const Json& c, const Shape& in, std::array<s
 }
 }  // namespace
 
-std::string Exporter::conv(const nn::LayerPtr& l, const Json& c, const std::string& x, const Shape& in) {
-  const std::string type = l->type(), name = l->name();
+std::string Exporter::conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
+                           const Shape& in) {
+  const std::string type = l->type();
   const auto k = c.at("kernel_size").get<std::array<std::int64_t, 2>>();
   const auto s = c.value("strides", std::array<std::int64_t, 2>{1, 1});
   const auto d = c.value("dilation_rate", std::array<std::int64_t, 2>{1, 1});
@@ -187,18 +188,19 @@ std::string Exporter::conv(const nn::LayerPtr& l, const Json& c, const std::stri
   return conv_out == name ? y : activation(act, y, name);
 }
 
-std::string Exporter::pool(const nn::LayerPtr& l, const Json& c, const std::string& x, const Shape& in) {
+std::string Exporter::pool(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
+                           const Shape& in) {
   const auto k = c.at("pool_size").get<std::array<std::int64_t, 2>>();
   auto s = c.value("strides", std::array<std::int64_t, 2>{0, 0});
   if (s[0] == 0) s = k;
   const bool max = l->type() == "MaxPooling2D";
-  auto& n = node(max ? "MaxPool" : "AveragePool", {x}, l->name());
+  auto& n = node(max ? "MaxPool" : "AveragePool", {x}, name);
   attr(n, "kernel_shape", std::vector<std::int64_t>{k[0], k[1]});
   attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
   attr(n, "pads", onnx_pads(c, in, k, s, {1, 1}));
   if (c.value("ceil_mode", false)) attr(n, "ceil_mode", std::int64_t{1});
   if (!max && c.value("count_include_pad", false)) attr(n, "count_include_pad", std::int64_t{1});
-  return l->name();
+  return name;
 }
 
 std::string Exporter::model(models::Model& m, const std::vector<std::string>& inputs) {
@@ -233,8 +235,8 @@ std::string Exporter::layer(const nn::LayerPtr& l, const std::vector<std::string
   const Json c = l->config().at("config");
   const std::string& x = in.at(0);
   try {
-    if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D") return conv(l, c, x, shapes[0]);
-    if (type == "MaxPooling2D" || type == "AveragePooling2D") return pool(l, c, x, shapes[0]);
+    if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D") return conv(l, name, c, x, shapes[0]);
+    if (type == "MaxPooling2D" || type == "AveragePooling2D") return pool(l, name, c, x, shapes[0]);
     if (type == "Dense") {
       const Tensor k = weight(l, "kernel"), b = weight(l, "bias");
       const std::string act = c.value("activation", std::string());
@@ -456,14 +458,7 @@ void export_onnx(models::Model& model, const std::string& path) {
   set_value_info(*graph.add_output(), output, model.output_shape());
   std::string bytes;
   STRATA_CHECK(proto.SerializeToString(&bytes), "ONNX export: the model is too large for one protobuf (2 GiB)");
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary);
-    STRATA_CHECK(out, "ONNX export: cannot write ", tmp);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    STRATA_CHECK(out.good(), "ONNX export: writing ", tmp, " failed");
-  }
-  std::filesystem::rename(tmp, path);
+  io::write_file_atomically(path, bytes);
 }
 
 }  // namespace strata::interop

@@ -27,10 +27,22 @@ std::string raw_bytes(const onnx::TensorProto& p, const std::string& base_dir) {
   if (p.data_location() != onnx::TensorProto::EXTERNAL) return p.raw_data();
   std::string location;
   std::int64_t offset = 0, length = -1;
+  auto number = [&](const std::string& key, const std::string& text) {
+    std::size_t used = 0;
+    std::int64_t v = -1;
+    try {
+      v = std::stoll(text, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    STRATA_CHECK(used == text.size() && v >= 0, "ONNX tensor '", p.name(), "': external data ", key, " '", text,
+                 "' is not a non-negative integer");
+    return v;
+  };
   for (const auto& kv : p.external_data()) {
     if (kv.key() == "location") location = kv.value();
-    if (kv.key() == "offset") offset = std::stoll(kv.value());
-    if (kv.key() == "length") length = std::stoll(kv.value());
+    if (kv.key() == "offset") offset = number("offset", kv.value());
+    if (kv.key() == "length") length = number("length", kv.value());
   }
   STRATA_CHECK(!location.empty(), "ONNX tensor '", p.name(), "': external data without a location");
   STRATA_CHECK(location.find("..") == std::string::npos && location.front() != '/', "ONNX tensor '", p.name(),

@@ -8,5 +8,7 @@ namespace strata::io {
 
 // Throws naming the file when it cannot be written or moved into place.
 void write_text_file(const std::string& path, const std::string& text);
+// The same for any bytes (serialized protobufs, ...).
+void write_file_atomically(const std::string& path, const std::string& bytes);
 
 }  // namespace strata::io

@@ -241,11 +241,19 @@ struct Inception {
   }
 };
 
+// The input of the 299x299 Keras networks, which have no small-input variant and need at
+// least `min` pixels a side.
+Shape large_input(const ZooOptions& o, const char* name, std::int64_t min) {
+  STRATA_CHECK(!o.small_input_, name, " has no small-input variant: it needs at least ", min, "x", min,
+               " inputs; resize the images");
+  const Shape in = input_or(o, {3, 299, 299});
+  STRATA_CHECK(in[1] >= min && in[2] >= min, name, ": the input must be at least ", min, "x", min, ", got ", shape_str(in));
+  return in;
+}
+
 std::shared_ptr<Model> inception_v3(const ZooOptions& o) {
   const Builder b{o};
-  STRATA_CHECK(!o.small_input_, "inception_v3 has no small-input variant: it needs at least 75x75 inputs; resize the images");
-  const Shape in = input_or(o, {3, 299, 299});
-  STRATA_CHECK(in[1] >= 75 && in[2] >= 75, "inception_v3: the input must be at least 75x75, got ", shape_str(in));
+  const Shape in = large_input(o, "inception_v3", 75);
   auto inputs = nn::Input(in);
   Inception n{b};
   auto avg_same = [&](const SymbolicTensor& x, const std::string& name) {
@@ -304,9 +312,7 @@ std::shared_ptr<Model> inception_v3(const ZooOptions& o) {
 // ---------------------------------------------------------------- Xception (Keras Applications)
 std::shared_ptr<Model> xception(const ZooOptions& o) {
   const Builder b{o};
-  STRATA_CHECK(!o.small_input_, "xception has no small-input variant: it needs at least 71x71 inputs; resize the images");
-  const Shape in = input_or(o, {3, 299, 299});
-  STRATA_CHECK(in[1] >= 71 && in[2] >= 71, "xception: the input must be at least 71x71, got ", shape_str(in));
+  const Shape in = large_input(o, "xception", 71);
   auto inputs = nn::Input(in);
   SymbolicTensor x = b.relu(b.bn(b.conv(inputs, "block1_conv1", 32, {3, 3}, 2, "valid"), "block1_conv1_bn"), "block1_conv1_act");
   x = b.relu(b.bn(b.conv(x, "block1_conv2", 64, {3, 3}, 1, "valid"), "block1_conv2_bn"), "block1_conv2_act");

@@ -438,14 +438,22 @@ double Resize::scale_of(std::size_t axis, std::int64_t in, std::int64_t out) con
   return o_.sizes_.empty() ? o_.scales_[axis] : static_cast<double>(out) / static_cast<double>(in);
 }
 
+const Tensor& Resize::weights_for(std::size_t axis, std::int64_t in, std::int64_t out, DType dtype) {
+  std::lock_guard<std::mutex> lock(weights_mutex_);
+  const auto key = std::make_tuple(axis, in, out, dtype);
+  auto it = weights_.find(key);
+  if (it == weights_.end())
+    it = weights_.emplace(key, interpolation_matrix(in, out, scale_of(axis, in, out), dtype).t().contiguous()).first;
+  return it->second;
+}
+
 Variable Resize::forward(const std::vector<Variable>& in, bool) {
   Variable x = in[0];
   const Shape example(x.shape().begin() + 1, x.shape().end());
   const Shape target = compute_output_shape({example});
   for (std::size_t i = 0; i < example.size(); ++i) {
     const std::int64_t n_in = example[i], n_out = target[i];
-    const double scale = scale_of(i, n_in, n_out);
-    if (n_in == n_out && scale == 1.0) continue;
+    if (n_in == n_out && scale_of(i, n_in, n_out) == 1.0) continue;
     // Resample axis i+1: move it last, multiply by the [in, out] weights, move it back.
     const auto axis = static_cast<std::int64_t>(i) + 1, last = x.dim() - 1;
     std::vector<std::int64_t> order(static_cast<std::size_t>(x.dim()));
@@ -453,7 +461,7 @@ Variable Resize::forward(const std::vector<Variable>& in, bool) {
     std::swap(order[axis], order[last]);
     Variable moved = axis == last ? x : ops::permute(x, order);
     Shape moved_shape = moved.shape();
-    const Tensor weights = interpolation_matrix(n_in, n_out, scale, x.dtype()).t().contiguous();
+    const Tensor& weights = weights_for(i, n_in, n_out, x.dtype());
     Variable y = ops::matmul(ops::reshape(moved, {-1, n_in}), Variable(weights));
     moved_shape.back() = n_out;
     y = ops::reshape(y, moved_shape);

@@ -3,6 +3,10 @@
 // exports like the rest. Axes here are of the full tensor (batch = 0) unless said otherwise.
 #pragma once
 
+#include <map>
+#include <mutex>
+#include <tuple>
+
 #include "strata/nn/core_layers.h"
 
 namespace strata::nn {
@@ -226,7 +230,11 @@ class Resize final : public Layer {
   // [out, in] interpolation weights for one axis (its scale is `scale`).
   Tensor interpolation_matrix(std::int64_t in, std::int64_t out, double scale, DType dtype) const;
   double scale_of(std::size_t axis, std::int64_t in, std::int64_t out) const;
+  // The transposed matrix for (axis, in, out, dtype), built once: input sizes repeat every call.
+  const Tensor& weights_for(std::size_t axis, std::int64_t in, std::int64_t out, DType dtype);
   ResizeOptions o_;
+  std::map<std::tuple<std::size_t, std::int64_t, std::int64_t, DType>, Tensor> weights_;
+  std::mutex weights_mutex_;
 };
 
 }  // namespace strata::nn
