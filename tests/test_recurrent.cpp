@@ -83,9 +83,13 @@ TEST(Recurrent, MaskedStepsCarryTheStateOver) {
   const Variable x(Tensor::normal({B, T, F}, 0, 1)), k(Tensor::normal({F, 4 * H}, 0, 1)), u(Tensor::normal({H, 4 * H}, 0, 1));
   const auto masked = ops::rnn(x, {}, k, u, Variable(), o, Tensor::from_vector(std::vector<float>{1, 0, 0}, {B, T}));
   const auto first = ops::rnn(ops::slice(x, 1, 0, 1), {}, k, u, Variable(), o);
+  // Not bit-equal: the input projection is one GEMM over all steps (M = 3 vs M = 1), and
+  // oneDNN's kernels for the two shapes may round differently (they do on AVX2). The products
+  // have K = 2 terms, so the two agree to a few f32 ulps; 1e-6 relative is that tight, while a
+  // state that was not carried over differs at order 1.
   for (std::int64_t t = 0; t < T; ++t)
-    EXPECT_TRUE(allclose(masked[0].value().select(1, t), first[1].value(), 0, 0)) << "step " << t;
-  EXPECT_TRUE(allclose(masked[2].value(), first[2].value(), 0, 0));
+    EXPECT_TRUE(allclose(masked[0].value().select(1, t), first[1].value(), 1e-6, 1e-7)) << "step " << t;
+  EXPECT_TRUE(allclose(masked[2].value(), first[2].value(), 1e-6, 1e-7));
 }
 
 // ---------------------------------------------------------------- against PyTorch

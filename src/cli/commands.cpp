@@ -1,4 +1,5 @@
 #include "commands.h"
+#include "strata/io/json_text.h"
 #include "strata/io/text_file.h"
 
 #include <algorithm>
@@ -32,7 +33,9 @@ std::shared_ptr<models::Model> model_from_spec_or_name(const std::string& model,
     return models::zoo(model, models::ZooOptions().input_shape(input_shape).classes(classes).small_input(
                                   models::needs_small_input(input_shape)));
   if (std::filesystem::path(model).extension() != ".json") return models::builtin_model(model, input_shape, classes);
-  auto m = models::model_from_config(nlohmann::json::parse(read_json_file(model, "model spec").dump()));
+  std::ifstream in(model);
+  STRATA_CHECK(in.good(), "cannot open model spec '", model, "'");
+  auto m = models::model_from_config(io::parse_json(in, "model spec '" + model + "'"));
   m->ensure_built();
   STRATA_CHECK(m->built(), "model spec '", model, "' must start with an InputLayer giving the input shape");
   STRATA_CHECK(m->input_shape() == input_shape, "model spec '", model, "' expects input ", shape_str(m->input_shape()),
@@ -69,11 +72,7 @@ void ensure_parent_folder(const std::string& path) {
 nlohmann::ordered_json read_json_file(const std::string& path, const char* what) {
   std::ifstream in(path);
   STRATA_CHECK(in.good(), "cannot open ", what, " '", path, "'");
-  try {
-    return nlohmann::ordered_json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(detail::concat(what, " '", path, "' is not valid JSON: ", e.what()));
-  }
+  return io::parse_json<nlohmann::ordered_json>(in, detail::concat(what, " '", path, "'"));
 }
 
 std::string read_augment_spec(const std::string& spec_or_file) {
@@ -88,6 +87,11 @@ std::string read_augment_spec(const std::string& spec_or_file) {
 }
 
 int run_train(const TrainOptions& o) {
+  // The outputs' location is checked before any training, not after the last epoch.
+  const auto parent = std::filesystem::path(o.output).parent_path();
+  const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
+  io::check_writable(o.output);
+  io::check_writable(history_path.string());
   manual_seed(o.seed);
   std::printf("Loading %s\n", o.data.data.c_str());
   const auto full = load_split(o.data, "train");
@@ -131,13 +135,10 @@ int run_train(const TrainOptions& o) {
     return 3;
   }
   print_report(trainer, *test);
-  ensure_parent_folder(o.output);
   nlohmann::json training_config = trainer.training_config();
   training_config["class_names"] = full->class_names();  // for `strata predict` on image files
   io::save_model(o.output, *model, &trainer.optimizer(), training_config);
   // The run's history beside the model, for `strata report`.
-  const auto parent = std::filesystem::path(o.output).parent_path();
-  const auto history_path = (parent.empty() ? std::filesystem::path(".") : parent) / "history.json";
   io::write_text_file(history_path.string(), history.to_json().dump(1));
   std::printf("\nsaved the model to %s and its history to %s\n", o.output.c_str(), history_path.c_str());
   return 0;

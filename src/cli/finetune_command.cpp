@@ -7,6 +7,7 @@
 
 #include "commands.h"
 #include "dataset.h"
+#include "strata/io/atomic_file.h"
 #include "strata/io/model_io.h"
 #include "strata/models/transfer.h"
 #include "strata/models/zoo.h"
@@ -64,6 +65,7 @@ data::Example take_per_class(const data::Example& e, long per_class) {
 }  // namespace
 
 int run_finetune(const FinetuneOptions& o) {
+  io::check_writable(o.output);  // before training, not after it
   manual_seed(o.seed);
   const auto train_set = load_split(o.data, "train"), test_set = load_split(o.data, "test");
   const auto classes = static_cast<std::int64_t>(train_set->class_names().size());
@@ -101,8 +103,6 @@ int run_finetune(const FinetuneOptions& o) {
   stage2.fit(train.input, train.target, fit(o.fine_tune_epochs));
   const double acc2 = stage2.evaluate(test.input, test.target).at("accuracy");
   std::printf("stage 2 test accuracy %.4f\n\nstage 1 (frozen base) %.4f -> stage 2 (fine-tuned) %.4f\n", acc2, acc1, acc2);
-  const auto parent = std::filesystem::path(o.output).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent);
   nlohmann::json config = stage2.training_config();
   config["class_names"] = train_set->class_names();
   io::save_model(o.output, *model, &stage2.optimizer(), config);

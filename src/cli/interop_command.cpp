@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "commands.h"
+#include "deadline.h"
 #include "strata/data/class_names.h"
 #include "strata/data/image_preprocessing.h"
 #include "strata/interop/keras_h5.h"
@@ -33,12 +34,19 @@ int run_import(const ImportOptions& o) {
   std::string format;
   if (interop::is_hdf5_file(o.file)) {
     STRATA_CHECK(o.input_shape.empty() && !o.one_example, "import: --input-shape and --one-example apply to ONNX files only");
+    const Deadline deadline("STRATA_IMPORT_TIMEOUT", 120,
+                            "Keras import: reading '" + o.file + "' does not finish; the HDF5 file is damaged");
     model = interop::import_keras_h5(o.file);
     format = "Keras HDF5";
   } else {
     interop::OnnxImportOptions options;
     options.leading_batch_axis = !o.one_example;
-    if (!o.input_shape.empty()) options.input_shapes[interop::onnx_input_names(o.file).at(0)] = o.input_shape;
+    if (!o.input_shape.empty()) {
+      const auto inputs = interop::onnx_input_names(o.file);
+      STRATA_CHECK(inputs.size() == 1, "import: --input-shape needs a graph with one input; '", o.file, "' has ",
+                   inputs.size());
+      options.input_shapes[inputs[0]] = o.input_shape;
+    }
     model = interop::import_onnx(o.file, options);
     format = "ONNX";
   }

@@ -1,6 +1,7 @@
 // `strata report RUN_DIR`: evaluates the run's model on the test split and writes one
 // self-contained HTML page (plus the plots as SVG files) next to it.
 #include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -8,6 +9,7 @@
 #include "commands.h"
 #include "dataset.h"
 #include "strata/data/image_io.h"
+#include "strata/io/json_text.h"
 #include "strata/io/model_io.h"
 #include "strata/io/text_file.h"
 #include "strata/metrics/html_report.h"
@@ -43,7 +45,9 @@ int run_report(const ReportOptions& o) {
   if (fs::exists(history_path)) {
     std::ifstream in(history_path);
     try {
-      report.history = nlohmann::json::parse(in).at("values").get<std::map<std::string, std::vector<double>>>();
+      report.history = io::parse_json(in, "report: '" + history_path.string() + "'")
+                           .at("values")
+                           .get<std::map<std::string, std::vector<double>>>();
     } catch (const nlohmann::json::exception& e) {
       throw Error(detail::concat("report: '", history_path.string(), "' is not a history file: ", e.what()));
     }
@@ -55,19 +59,32 @@ int run_report(const ReportOptions& o) {
   const Tensor probabilities = trainer.predict(test.input);
   const Tensor predicted = argmax(probabilities, 1);
   const auto classes = static_cast<std::int64_t>(report.class_names.size());
+  STRATA_CHECK(probabilities.dim() == 2 && probabilities.size(1) == classes, "report: the model gives ",
+               shape_str(probabilities.shape()), " scores but the data has ", classes, " classes");
   report.classification = metrics::classification_report(test.target, predicted, classes);
-  report.roc_auc_macro = metrics::roc_auc_ovr(test.target, probabilities);
   const auto truth = test.target.to_vector<std::int64_t>();
+  double auc_sum = 0;
   for (std::int64_t c = 0; c < classes; ++c) {
     std::vector<double> is_c(truth.size());
     for (std::size_t i = 0; i < truth.size(); ++i) is_c[i] = truth[i] == c;
+    const auto positives = std::count(is_c.begin(), is_c.end(), 1.0);
+    if (positives == 0 || positives == static_cast<std::ptrdiff_t>(is_c.size())) {  // ROC undefined: skip, with a note
+      report.roc_skipped.push_back(report.class_names[c]);
+      continue;
+    }
     const Tensor labels = Tensor::from_vector(is_c, {static_cast<std::int64_t>(is_c.size())});
     const Tensor scores = probabilities.select(1, c).contiguous();
     const auto curve = metrics::roc_curve(labels, scores);
+    const double auc = metrics::roc_auc(labels, scores);
+    auc_sum += auc;
     char label[96];
-    std::snprintf(label, sizeof label, "%s (AUC %.3f)", report.class_names[c].c_str(), metrics::roc_auc(labels, scores));
+    std::snprintf(label, sizeof label, "%s (AUC %.3f)", report.class_names[c].c_str(), auc);
     report.roc.push_back({label, curve.x, curve.y});
   }
+  report.roc_auc_macro = report.roc.empty() ? std::nan("") : auc_sum / double(report.roc.size());
+  for (const auto& name : report.roc_skipped)
+    std::fprintf(stderr, "note: no ROC curve for class '%s': the evaluated data has no example of it (or only such examples)\n",
+                 name.c_str());
   // The most confident mistakes first.
   const auto pred = predicted.to_vector<std::int64_t>();
   std::vector<std::pair<double, std::int64_t>> wrong;

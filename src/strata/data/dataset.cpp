@@ -12,8 +12,8 @@
 
 #include "strata/data/idx.h"
 #include "strata/data/image_io.h"
+#include "strata/data/number_text.h"
 
-#include <stb/stb_image.h>
 #include "strata/tensor/math.h"
 
 namespace strata::data {
@@ -165,9 +165,8 @@ ImageFolder::ImageFolder(const std::string& root, std::int64_t height, std::int6
     std::sort(images.begin(), images.end());
     for (const auto& p : images) {
       if (skip_bad_files) {
-        int w, h, n;
-        if (!stbi_info(p.c_str(), &w, &h, &n)) {
-          std::fprintf(stderr, "warning: skipping '%s': %s\n", p.c_str(), stbi_failure_reason());
+        if (const std::string problem = image_problem(p.string()); !problem.empty()) {
+          std::fprintf(stderr, "warning: skipping %s\n", problem.c_str());
           continue;
         }
       }
@@ -198,12 +197,6 @@ std::vector<std::string> split_line(const std::string& line, char delimiter) {
   return cells;
 }
 
-bool parse_number(const std::string& s, double& out) {
-  if (s.empty()) return false;
-  char* end = nullptr;
-  out = std::strtod(s.c_str(), &end);
-  return end == s.c_str() + s.size();
-}
 }  // namespace
 
 DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
@@ -242,9 +235,9 @@ DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
       for (std::int64_t c = 0; c < columns && problem.empty(); ++c) {
         if (c == lc) continue;
         double v;
-        if (!parse_number(cells[c], v))
-          problem = detail::concat("column ", c + 1, o.header ? " (" + header[c] + ")" : std::string(),
-                                   " is not a number: \"", cells[c], "\"");
+        if (const char* bad = number_problem(cells[c], v))
+          problem = detail::concat("column ", c + 1, o.header ? " (" + header[c] + ")" : std::string(), " ", bad,
+                                   ": \"", cells[c], "\"");
         features.push_back(v);
       }
     }
@@ -262,7 +255,7 @@ DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
   std::vector<std::string> names(distinct.begin(), distinct.end());
   const bool numeric = std::all_of(names.begin(), names.end(), [](const std::string& s) {
     double v;
-    return parse_number(s, v) && v == std::floor(v);
+    return parse_finite_number(s, v) && v == std::floor(v);
   });
   if (numeric)
     std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) { return std::stod(a) < std::stod(b); });
@@ -272,7 +265,7 @@ DatasetPtr csv_dataset(const std::string& path, const CsvOptions& o) {
     // Numeric labels 0..k-1 named by the caller.
     for (const auto& name : names) {
       double v = -1;
-      STRATA_CHECK(numeric && parse_number(name, v) && v >= 0 && v < double(o.class_names.size()), "csv_dataset: '", path,
+      STRATA_CHECK(numeric && parse_finite_number(name, v) && v >= 0 && v < double(o.class_names.size()), "csv_dataset: '", path,
                    "' has the label \"", name, "\" but the ", o.class_names.size(),
                    " class names given need numeric labels 0 to ", o.class_names.size() - 1);
       index[name] = static_cast<std::int64_t>(v);

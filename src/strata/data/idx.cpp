@@ -36,6 +36,7 @@ class GzFile {
       done += static_cast<std::size_t>(got);
     }
   }
+  bool is_gzipped() { return gzdirect(file_) == 0; }
   bool at_end() {
     char c;
     return gzread(file_, &c, 1) == 0;
@@ -45,6 +46,9 @@ class GzFile {
   std::string path_;
   gzFile file_;
 };
+
+// 4 GiB: more than any IDX data set in use (Fashion-MNIST's training images are 47 MB).
+constexpr std::int64_t kMaxGzippedIdxBytes = std::int64_t{1} << 32;
 
 std::uint32_t big_endian(const std::array<unsigned char, 4>& b) {
   return (std::uint32_t(b[0]) << 24) | (std::uint32_t(b[1]) << 16) | (std::uint32_t(b[2]) << 8) | b[3];
@@ -68,8 +72,26 @@ Tensor read_idx(const std::string& path) {
     file.read(word.data(), 4, "the dimensions");
     shape.push_back(big_endian(word));
   }
-  std::vector<unsigned char> bytes(static_cast<std::size_t>(shape_numel(shape)));
-  file.read(bytes.data(), bytes.size(), "the data");
+  // The header's claim is checked before anything is allocated: against the file's size for a
+  // plain file (one byte per element), against a bound for a gzipped one (whose size says
+  // little), and the data is then read in chunks, so a lying header cannot make us allocate
+  // what the file does not hold.
+  const std::int64_t declared = shape_numel(shape);
+  const std::uint64_t file_size = std::filesystem::file_size(path);
+  const bool gzipped = file.is_gzipped();
+  const std::uint64_t data_bytes = file_size - 4 - 4 * rank;
+  STRATA_CHECK(gzipped || static_cast<std::uint64_t>(declared) <= data_bytes, "read_idx: '", path,
+               "' is truncated: expected ", declared, " bytes of the data but found ", data_bytes, " (header ",
+               shape_str(shape), ")");
+  STRATA_CHECK(!gzipped || declared <= kMaxGzippedIdxBytes, "read_idx: '", path, "' declares ", shape_str(shape),
+               " (", declared, " bytes), more than the ", kMaxGzippedIdxBytes, " bytes a gzipped IDX file may hold");
+  std::vector<unsigned char> bytes;
+  for (std::int64_t done = 0; done < declared;) {
+    const std::int64_t chunk = std::min<std::int64_t>(declared - done, std::int64_t{1} << 24);
+    bytes.resize(static_cast<std::size_t>(done + chunk));
+    file.read(bytes.data() + done, static_cast<std::size_t>(chunk), "the data");
+    done += chunk;
+  }
   STRATA_CHECK(file.at_end(), "read_idx: '", path, "' has data after the ", bytes.size(), " bytes its header ",
                shape_str(shape), " declares");
   Tensor out = Tensor::empty(shape, rank == 1 ? DType::i64 : DType::f32);
@@ -96,13 +118,19 @@ LabelledImages load_fashion_mnist(const std::string& split, const std::string& d
                                "' not found; install Debian's dataset-fashion-mnist package (scripts/install-deps.sh)"));
   };
   Tensor images = read_idx(find(prefix + "-images-idx3-ubyte"));
-  Tensor labels = read_idx(find(prefix + "-labels-idx1-ubyte"));
+  const std::string labels_path = find(prefix + "-labels-idx1-ubyte");
+  Tensor labels = read_idx(labels_path);
   STRATA_CHECK(images.dim() == 3, "load_fashion_mnist: images have shape ", shape_str(images.shape()),
                ", expected [N,28,28]");
   STRATA_CHECK(labels.dim() == 1 && labels.size(0) == images.size(0), "load_fashion_mnist: ", images.size(0),
                " images but labels have shape ", shape_str(labels.shape()));
-  return {mul(images, 1.0 / 255.0).reshape({images.size(0), 1, images.size(1), images.size(2)}), labels,
-          {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"}};
+  std::vector<std::string> names = {"T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                                    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
+  const auto* label = labels.data<std::int64_t>();
+  for (std::int64_t i = 0; i < labels.numel(); ++i)
+    STRATA_CHECK(label[i] < static_cast<std::int64_t>(names.size()), "load_fashion_mnist: '", labels_path, "' record ", i,
+                 " has label ", label[i], "; expected 0 to ", names.size() - 1);
+  return {mul(images, 1.0 / 255.0).reshape({images.size(0), 1, images.size(1), images.size(2)}), labels, std::move(names)};
 }
 
 }  // namespace strata::data

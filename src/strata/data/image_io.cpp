@@ -8,14 +8,33 @@
 #include <filesystem>
 #include <memory>
 
+#include "strata/io/atomic_file.h"
+
 namespace strata::data {
+
+// The header's size is checked before decoding: a 100-byte file can declare 50,000 x 4,000
+// pixels, and stb_image accepts a width or height of 0 (which would then index before an empty
+// buffer).
+std::string image_problem(const std::string& path) {
+  int w = 0, h = 0, channels = 0;
+  if (!stbi_info(path.c_str(), &w, &h, &channels))
+    return detail::concat("cannot decode '", path, "': ", stbi_failure_reason());
+  if (w <= 0 || h <= 0) return detail::concat("'", path, "' is an empty image (", w, "x", h, " pixels)");
+  if (w > kMaxImageSide || h > kMaxImageSide || std::int64_t{w} * h > kMaxImagePixels)
+    return detail::concat("'", path, "' is ", w, "x", h, " pixels; images up to ", kMaxImageSide, " pixels a side and ",
+                          kMaxImagePixels, " pixels in all are decoded");
+  return "";
+}
 
 Tensor read_image(const std::string& path, int channels, std::int64_t height, std::int64_t width) {
   STRATA_CHECK(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ", channels);
+  const std::string problem = image_problem(path);
+  STRATA_CHECK(problem.empty(), "read_image: ", problem);
   int w = 0, h = 0, file_channels = 0;
   std::unique_ptr<unsigned char, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &file_channels, channels),
                                                          stbi_image_free);
   STRATA_CHECK(pixels != nullptr, "read_image: cannot decode '", path, "': ", stbi_failure_reason());
+  STRATA_CHECK(w > 0 && h > 0, "read_image: '", path, "' is an empty image (", w, "x", h, " pixels)");
   Tensor image = Tensor::empty({channels, h, w});
   float* out = image.data<float>();
   for (int c = 0; c < channels; ++c)
@@ -28,6 +47,7 @@ Tensor read_image(const std::string& path, int channels, std::int64_t height, st
 Tensor resize(const Tensor& image_in, std::int64_t height, std::int64_t width) {
   STRATA_CHECK(image_in.dim() == 3, "resize: expected an image [C,H,W] but got ", shape_str(image_in.shape()));
   STRATA_CHECK(height > 0 && width > 0, "resize: target size must be positive, got ", height, "x", width);
+  STRATA_CHECK(image_in.size(1) > 0 && image_in.size(2) > 0, "resize: the image is empty (", shape_str(image_in.shape()), ")");
   const Tensor image = image_in.to(DType::f32).contiguous();
   const std::int64_t C = image.size(0), H = image.size(1), W = image.size(2);
   Tensor out = Tensor::empty({C, height, width});
@@ -85,17 +105,8 @@ std::vector<unsigned char> encode_png(const Tensor& image) {
 }
 
 void write_png(const std::string& path, const Tensor& image) {
-  int C, H, W;
-  const auto pixels = to_bytes(image, C, H, W);
-  const std::filesystem::path target(path);
-  const auto tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
-  STRATA_CHECK(stbi_write_png(tmp.c_str(), W, H, C, pixels.data(), W * C) != 0, "write_png: cannot write '", path, "'");
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw Error(detail::concat("write_png: cannot move the image into place at '", path, "': ", ec.message()));
-  }
+  const auto png = encode_png(image);
+  io::write_file_atomically(path, [&](const io::ByteSink& write) { write(png.data(), png.size()); });
 }
 
 }  // namespace strata::data

@@ -6,6 +6,8 @@
 #include <set>
 #include <sstream>
 
+#include "strata/data/number_text.h"
+
 namespace strata::data {
 
 Tensor pad_sequences(const std::vector<std::vector<std::int64_t>>& sequences, const PadOptions& o) {
@@ -99,10 +101,9 @@ std::vector<double> read_csv_column(const std::string& path, const std::string& 
     const auto cells = split(line);
     STRATA_CHECK(col < cells.size(), "read_csv_column: '", path, "' line ", line_no, " has ", cells.size(),
                  " columns, expected ", header.size());
-    char* end = nullptr;
-    const double v = std::strtod(cells[col].c_str(), &end);
-    STRATA_CHECK(!cells[col].empty() && end == cells[col].c_str() + cells[col].size(), "read_csv_column: '", path, "' line ",
-                 line_no, " column ", column, " is not a number: \"", cells[col], "\"");
+    double v = 0;
+    const char* bad = number_problem(cells[col], v);
+    STRATA_CHECK(!bad, "read_csv_column: '", path, "' line ", line_no, " column ", column, " ", bad, ": \"", cells[col], "\"");
     values.push_back(v);
   }
   STRATA_CHECK(!values.empty(), "read_csv_column: '", path, "' has no data rows");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "strata/io/json_text.h"
 #include "strata/nn/layers.h"
 
 namespace strata::interop {
@@ -52,26 +53,54 @@ class H5File {
 
 bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(object, name.c_str()) > 0; }
 
-// A string or string-array attribute, fixed- or variable-length.
+// More strings than any real model has layers or weights.
+constexpr hssize_t kMaxStrings = hssize_t{1} << 20;
+
+// Frees HDF5's variable-length strings on every path out, errors included.
+class VlenStrings {
+ public:
+  VlenStrings(std::size_t n, hid_t mem_type, hid_t space) : values_(n, nullptr), mem_type_(mem_type), space_(space) {}
+  ~VlenStrings() { H5Dvlen_reclaim(mem_type_, space_, H5P_DEFAULT, values_.data()); }
+  VlenStrings(const VlenStrings&) = delete;
+  VlenStrings& operator=(const VlenStrings&) = delete;
+  std::vector<char*>& values() { return values_; }
+
+ private:
+  std::vector<char*> values_;
+  hid_t mem_type_, space_;
+};
+
+// A string or string-array attribute, fixed- or variable-length. Its declared size is checked
+// against what the attribute stores (and so the file holds) before anything is read: a damaged
+// header must not make HDF5 read or allocate far beyond the file.
 std::vector<std::string> read_strings(hid_t object, const std::string& name) {
   Handle attr(H5Aopen(object, name.c_str(), H5P_DEFAULT), H5Aclose);
   STRATA_CHECK(attr.ok(), "Keras import: attribute '", name, "' is missing");
   Handle type(H5Aget_type(attr.get()), H5Tclose);
   Handle space(H5Aget_space(attr.get()), H5Sclose);
+  STRATA_CHECK(type.ok() && space.ok(), "Keras import: attribute '", name, "' is damaged");
   const hssize_t n = H5Sget_simple_extent_npoints(space.get());
+  STRATA_CHECK(n >= 0, "Keras import: attribute '", name, "' is damaged");
   if (n == 0) return {};  // h5py writes an empty list (of a layer without weights) as an empty float array
   STRATA_CHECK(H5Tget_class(type.get()) == H5T_STRING, "Keras import: attribute '", name, "' is not a string");
+  const hsize_t stored = H5Aget_storage_size(attr.get());
   std::vector<std::string> out;
   if (H5Tis_variable_str(type.get()) > 0) {
-    std::vector<char*> values(static_cast<std::size_t>(n), nullptr);
+    // Each variable-length string is stored as a reference into the file's heap: a length and
+    // a heap ID, 16 bytes with 8-byte file addresses (12 with 4-byte ones).
+    STRATA_CHECK(n <= kMaxStrings && static_cast<hsize_t>(n) <= stored / 12, "Keras import: attribute '", name, "' declares ", n,
+                 " strings but stores ", stored, " bytes");
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // ASCII (old h5py) or UTF-8 (newer h5py)
-    STRATA_CHECK(H5Aread(attr.get(), mem.get(), values.data()) >= 0, "Keras import: cannot read attribute '", name, "'");
-    for (char* v : values) out.emplace_back(v ? v : "");
-    H5Dvlen_reclaim(mem.get(), space.get(), H5P_DEFAULT, values.data());
+    VlenStrings strings(static_cast<std::size_t>(n), mem.get(), space.get());
+    STRATA_CHECK(H5Aread(attr.get(), mem.get(), strings.values().data()) >= 0, "Keras import: cannot read attribute '",
+                 name, "'");
+    for (char* v : strings.values()) out.emplace_back(v ? v : "");
   } else {
     const std::size_t size = H5Tget_size(type.get());
+    STRATA_CHECK(size > 0 && static_cast<hsize_t>(n) <= stored / size, "Keras import: attribute '", name, "' declares ",
+                 n, " strings of ", size, " bytes but stores ", stored, " bytes");
     std::vector<char> buffer(size * static_cast<std::size_t>(n) + 1, '\0');
     STRATA_CHECK(H5Aread(attr.get(), type.get(), buffer.data()) >= 0, "Keras import: cannot read attribute '", name, "'");
     for (hssize_t i = 0; i < n; ++i) {
@@ -372,12 +401,10 @@ std::shared_ptr<models::Model> import_keras_h5(const std::string& path) {
   STRATA_CHECK(has_attribute(file.id(), "model_config"), "Keras import: '", path,
                "' is an HDF5 file but not a Keras model (no model_config attribute; a weights-only file loads into a "
                "model you build: load_keras_weights)");
-  Json config;
-  try {
-    config = Json::parse(read_strings(file.id(), "model_config").at(0));
-  } catch (const Json::exception& e) {
-    throw Error(std::string("Keras import: model_config of '") + path + "' is not valid JSON: " + e.what());
-  }
+  const std::vector<std::string> model_config = read_strings(file.id(), "model_config");
+  STRATA_CHECK(model_config.size() == 1, "Keras import: the model_config attribute of '", path, "' holds ",
+               model_config.size(), " strings; expected one");
+  const Json config = io::parse_json(model_config[0], "Keras import: the model_config of '" + path + "'");
   Handle weights(H5Gopen2(file.id(), "model_weights", H5P_DEFAULT), H5Gclose);
   STRATA_CHECK(weights.ok(), "Keras import: '", path, "' has no model_weights group");
   KerasBuilder builder(read_weights(weights.get()));

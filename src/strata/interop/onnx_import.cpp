@@ -997,6 +997,10 @@ void Importer::import_node(const NodeProto& n) {
   const auto it = ops().find(n.op_type());
   if (!n.domain().empty() && n.domain() != "ai.onnx") unsupported("operator domain '", n.domain(), "' is not supported");
   if (it == ops().end()) unsupported("operator ", n.op_type(), " is not supported");
+  // Handlers name their results by output(i); protobuf aborts the process on a missing one.
+  // (Optional outputs may be "", as a recurrent node's Y when only Y_h is used.)
+  STRATA_CHECK(std::any_of(n.output().begin(), n.output().end(), [](const std::string& o) { return !o.empty(); }),
+               "the node has no output; every ", n.op_type(), " node needs one");
   for (const auto& a : n.attribute())
     if (std::find(it->second.attributes.begin(), it->second.attributes.end(), a.name()) == it->second.attributes.end())
       unsupported("attribute '", a.name(), "' is not supported");

@@ -2,6 +2,7 @@
 
 #include <set>
 
+#include "strata/io/json_text.h"
 #include "strata/io/tensor_file.h"
 
 namespace strata::io {
@@ -27,7 +28,7 @@ std::vector<std::string> saved_order(const TensorFile& file, const std::string& 
   auto it = file.metadata.find("weight_names");
   STRATA_CHECK(it != file.metadata.end(), "load: '", path, "' has no weight list (\"weight_names\")");
   try {
-    return nlohmann::json::parse(it->second).get<std::vector<std::string>>();
+    return io::parse_json(it->second, detail::concat("load: '", path, "' has a corrupt weight list:")).get<std::vector<std::string>>();
   } catch (const nlohmann::json::exception& e) {
     throw Error(detail::concat("load: '", path, "' has a corrupt weight list: ", e.what()));
   }
@@ -93,11 +94,7 @@ std::string require(const TensorFile& file, const std::string& key, const std::s
 }
 
 nlohmann::json parse_json(const std::string& text, const std::string& what, const std::string& path) {
-  try {
-    return nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(detail::concat("load: '", path, "' has a corrupt ", what, ": ", e.what()));
-  }
+  return io::parse_json(text, detail::concat("load: '", path, "' has a corrupt ", what, ":"));
 }
 
 }  // namespace
@@ -135,8 +132,16 @@ LoadedModel load_model(const std::string& path) {
   STRATA_CHECK(require(file, "format", path) == "strata-model", "load_model: '", path,
                "' holds weights only; build the model and use load_weights");
   LoadedModel loaded;
-  loaded.model = models::model_from_config(parse_json(require(file, "model_config", path), "model config", path));
-  loaded.model->ensure_built();
+  {
+    // The architecture may not declare more weights than the file holds (checked as each
+    // weight is created, before it is allocated); the shapes are compared one by one below.
+    std::int64_t held = 0;
+    for (const auto& [key, t] : file.tensors)
+      if (key.rfind(kWeightsPrefix, 0) == 0) held += t.numel();
+    nn::WeightBudget budget(held, detail::concat("load_model: '", path, "'"));
+    loaded.model = models::model_from_config(parse_json(require(file, "model_config", path), "model config", path));
+    loaded.model->ensure_built();
+  }
   STRATA_CHECK(loaded.model->built(), "load_model: '", path, "': the architecture does not determine its input shape");
   assign_weights(file, *loaded.model, path, MatchBy::name);  // the config keeps the layer names
   if (file.metadata.count("optimizer_config")) {

@@ -1,6 +1,8 @@
 #include "strata/io/npy.h"
 
+#include <charconv>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <regex>
 
@@ -20,6 +22,10 @@ Tensor read_npy(const std::string& path) {
   } else {
     in.read(reinterpret_cast<char*>(&header_len), 4);
   }
+  const auto file_size = std::filesystem::file_size(path);
+  const std::uint64_t header_start = magic[6] == 1 ? 10 : 12;
+  STRATA_CHECK(in && header_len <= file_size - std::min<std::uint64_t>(file_size, header_start), "read_npy: '", path,
+               "' declares a ", header_len, "-byte header but the file has ", file_size, " bytes");
   std::string header(header_len, '\0');
   in.read(header.data(), header_len);
   STRATA_CHECK(in, "read_npy: '", path, "' is truncated in its header");
@@ -34,8 +40,20 @@ Tensor read_npy(const std::string& path) {
   Shape shape;
   const std::string dims = s[1];
   const std::regex number("[0-9]+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it)
-    shape.push_back(std::stoll(it->str()));
+  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
+    std::int64_t d = 0;
+    const std::string digits = it->str();
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), d);
+    STRATA_CHECK(ec == std::errc() && ptr == digits.data() + digits.size(), "read_npy: '", path, "' has a dimension ",
+                 digits, " that does not fit in 64 bits");
+    shape.push_back(d);
+  }
+  // Checked against what the file holds before allocating (a 100-byte file may declare any shape).
+  const std::uint64_t available = file_size - header_start - header_len;
+  const std::int64_t numel = shape_numel(shape);
+  STRATA_CHECK(static_cast<std::uint64_t>(numel) <= available / dtype_size(dtype), "read_npy: '", path,
+               "' is truncated: shape ", shape_str(shape), " needs ", numel, " elements of ", dtype_size(dtype),
+               " bytes but the file holds ", available, " bytes of data");
   Tensor t = Tensor::empty(shape, dtype);
   const auto bytes = static_cast<std::streamsize>(t.numel() * static_cast<std::int64_t>(dtype_size(dtype)));
   in.read(static_cast<char*>(t.raw_data()), bytes);

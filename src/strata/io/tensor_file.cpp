@@ -1,7 +1,5 @@
 #include "strata/io/tensor_file.h"
 
-#include <unistd.h>
-
 #include <bit>
 
 #include <cstdio>
@@ -9,6 +7,9 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+
+#include "strata/io/atomic_file.h"
+#include "strata/io/json_text.h"
 
 namespace strata::io {
 namespace {
@@ -52,28 +53,11 @@ void write_tensor_file(const std::string& path, const NamedTensors& tensors,
   text.append((8 - text.size() % 8) % 8, ' ');  // keep the data 8-byte aligned, as safetensors does
   const std::uint64_t n = text.size();
 
-  const std::filesystem::path target(path);
-  const std::filesystem::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp" + std::to_string(getpid()));
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    STRATA_CHECK(out.good(), "save: cannot write '", tmp.string(), "'");
-    out.write(reinterpret_cast<const char*>(&n), 8);
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    for (const auto& t : data)
-      out.write(static_cast<const char*>(t.raw_data()), static_cast<std::streamsize>(t.numel() * dtype_size(t.dtype())));
-    out.flush();
-    if (!out.good()) {
-      out.close();
-      std::filesystem::remove(tmp);
-      throw Error(detail::concat("save: writing '", path, "' failed (disk full?); the previous file is untouched"));
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::filesystem::remove(tmp);
-    throw Error(detail::concat("save: cannot move the new file into place at '", path, "': ", ec.message()));
-  }
+  write_file_atomically(path, [&](const ByteSink& write) {
+    write(&n, 8);
+    write(text.data(), text.size());
+    for (const auto& t : data) write(t.raw_data(), static_cast<std::size_t>(t.numel()) * dtype_size(t.dtype()));
+  });
 }
 
 TensorFile read_tensor_file(const std::string& path) {
@@ -87,12 +71,7 @@ TensorFile read_tensor_file(const std::string& path) {
                n, " exceeds the file size ", file_size);
   std::string text(n, '\0');
   in.read(text.data(), static_cast<std::streamsize>(n));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    throw Error(detail::concat("load: '", path, "' has a corrupt header: ", e.what()));
-  }
+  const nlohmann::json header = parse_json(text, detail::concat("load: '", path, "' has a corrupt header:"));
   STRATA_CHECK(header.is_object(), "load: '", path, "' has a corrupt header (not a JSON object)");
   const std::uint64_t data_size = file_size - 8 - n;
   TensorFile result;

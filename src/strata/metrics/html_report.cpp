@@ -93,7 +93,12 @@ RenderedReport render_report(const RunReport& r) {
   const std::string roc = line_chart_svg(r.roc, {"ROC curves (one vs rest)", "false positive rate", "true positive rate",
                                                  720, 480, true});
   out.svg_files["roc_curves.svg"] = roc;
-  h += "<section id=\"roc-curves\"><h2>ROC curves</h2>\n" + roc + "</section>\n";
+  std::string skipped;
+  for (const auto& name : r.roc_skipped) skipped += (skipped.empty() ? "" : ", ") + xml_escape(name);
+  if (!skipped.empty())
+    skipped = "<p>No curve for " + skipped + ": the evaluated data has no example of it (or nothing else), so its ROC "
+              "is not defined; the macro AUC averages the other classes.</p>\n";
+  h += "<section id=\"roc-curves\"><h2>ROC curves</h2>\n" + skipped + roc + "</section>\n";
 
   h += "<section id=\"misclassified\"><h2>Most confidently misclassified test images</h2><div class=\"grid\">\n";
   for (const auto& m : r.misclassified)

@@ -25,7 +25,8 @@ struct RunReport {
   std::vector<std::string> class_names;
   ClassificationReport classification;
   std::vector<Series> roc;  // one per class, label "<class> (AUC 0.987)"
-  double roc_auc_macro = 0;
+  double roc_auc_macro = 0;  // over the classes that have a curve
+  std::vector<std::string> roc_skipped;  // classes with no example (or only examples) in the data: no curve
   std::vector<Misclassified> misclassified;
 };
 

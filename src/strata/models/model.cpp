@@ -313,19 +313,42 @@ void Sequential::layer_config(nlohmann::json& c) const {
 }
 
 // ---------------------------------------------------------------- from config
-std::shared_ptr<Model> model_from_config(const nlohmann::json& config) {
+namespace {
+
+// Models nest models (a Sequential inside a Functional, ...); real ones a few levels deep. The
+// bound keeps a hostile file from recursing until the stack overflows.
+constexpr int kMaxModelNesting = 32;
+
+bool is_model_config(const nlohmann::json& lc) {
+  const auto type = lc.value("class_name", std::string());
+  return type == "Sequential" || type == "Functional";
+}
+
+SymbolicTensor tensor_named(const std::map<std::string, SymbolicTensor>& tensors, const std::string& name,
+                            const char* role) {
+  auto it = tensors.find(name);
+  STRATA_CHECK(it != tensors.end(), "model_from_config: the ", role, " '", name, "' is not a layer of the model");
+  return it->second;
+}
+
+std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int depth);
+
+LayerPtr layer_or_model_from_config(const nlohmann::json& lc, int depth) {
+  return is_model_config(lc) ? LayerPtr(model_from_config_at(lc, depth + 1)) : nn::layer_from_config(lc);
+}
+
+std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int depth) {
   STRATA_CHECK(config.is_object() && config.contains("class_name") && config.contains("config"),
                "model_from_config: expected {\"class_name\": ..., \"config\": {...}}");
-  const std::string type = config["class_name"];
+  STRATA_CHECK(depth < kMaxModelNesting, "model_from_config: models nested more than ", kMaxModelNesting,
+               " deep; refusing the config");
+  const std::string type = config["class_name"].is_string() ? config["class_name"].get<std::string>() : config["class_name"].dump();
   const auto& c = config["config"];
   try {
     std::shared_ptr<Model> model;
     if (type == "Sequential") {
       std::vector<LayerPtr> layers;
-      for (const auto& lc : c.at("layers"))
-        layers.push_back(lc.value("class_name", "") == "Sequential" || lc.value("class_name", "") == "Functional"
-                             ? model_from_config(lc)
-                             : nn::layer_from_config(lc));
+      for (const auto& lc : c.at("layers")) layers.push_back(layer_or_model_from_config(lc, depth));
       auto seq = std::make_shared<Sequential>(std::move(layers), c.value("name", std::string()));
       seq->ensure_built();
       model = seq;
@@ -337,9 +360,7 @@ std::shared_ptr<Model> model_from_config(const nlohmann::json& config) {
           tensors[name] = nn::Input(lc.at("config").at("shape").get<Shape>(), name);
           continue;
         }
-        LayerPtr layer = lc.at("class_name") == "Sequential" || lc.at("class_name") == "Functional"
-                             ? model_from_config(lc)
-                             : nn::layer_from_config(lc);
+        LayerPtr layer = layer_or_model_from_config(lc, depth);
         std::vector<SymbolicTensor> args;
         for (const auto& in : lc.at("inbound_nodes")) {
           auto it = tensors.find(in.get<std::string>());
@@ -350,8 +371,8 @@ std::shared_ptr<Model> model_from_config(const nlohmann::json& config) {
         tensors[name] = (*layer)(args);
       }
       std::vector<SymbolicTensor> inputs;
-      for (const auto& in : c.at("input_layers")) inputs.push_back(tensors.at(in.get<std::string>()));
-      model = std::make_shared<Model>(inputs, tensors.at(c.at("output_layer").get<std::string>()),
+      for (const auto& in : c.at("input_layers")) inputs.push_back(tensor_named(tensors, in.get<std::string>(), "input"));
+      model = std::make_shared<Model>(inputs, tensor_named(tensors, c.at("output_layer").get<std::string>(), "output"),
                                       c.value("name", std::string()));
     } else {
       throw Error(detail::concat("model_from_config: expected class Sequential or Functional but got \"", type, "\""));
@@ -362,5 +383,9 @@ std::shared_ptr<Model> model_from_config(const nlohmann::json& config) {
     throw Error(detail::concat("model_from_config: bad ", type, " config: ", e.what()));
   }
 }
+
+}  // namespace
+
+std::shared_ptr<Model> model_from_config(const nlohmann::json& config) { return model_from_config_at(config, 0); }
 
 }  // namespace strata::models

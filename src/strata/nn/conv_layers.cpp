@@ -59,6 +59,10 @@ Conv2D::Conv2D(Conv2DOptions o, Kind kind) : Layer(o.name_), o_(std::move(o)), k
   STRATA_CHECK(o_.padding_ == "valid" || o_.padding_ == "same" || o_.padding_ == "explicit", type(),
                ": padding must be \"valid\", \"same\" or \"explicit\", got \"", o_.padding_, "\"");
   STRATA_CHECK(o_.depth_multiplier_ >= 1, type(), ": depth_multiplier must be >= 1");
+  STRATA_CHECK(o_.groups_ >= 1, type(), ": groups must be >= 1, got ", o_.groups_);
+  STRATA_CHECK(kind != Kind::standard || o_.filters_ % o_.groups_ == 0, type(), ": filters (", o_.filters_,
+               ") must be divisible by groups (", o_.groups_, ")");
+  o_.op_options();  // validates strides, dilation and explicit padding
   check_activation_name(o_.activation_);
 }
 
@@ -76,6 +80,8 @@ Shape Conv2D::compute_output_shape(const std::vector<Shape>& in) const {
   const std::int64_t out_channels = kind_ == Kind::depthwise ? C * o_.depth_multiplier_ : o_.filters_;
   const Shape x{1, C, in[0][1], in[0][2]};
   const std::int64_t groups = kind_ == Kind::standard ? o_.groups_ : C;
+  STRATA_CHECK(C >= 1 && C % groups == 0, type(), " '", name(), "': input channels (", C, ") must be a positive multiple of groups (",
+               groups, ")");
   const Shape w{kind_ == Kind::standard ? out_channels : C * o_.depth_multiplier_, C / groups, o_.kernel_size_[0],
                 o_.kernel_size_[1]};
   const Shape y = o_.op_options().groups(groups).resolve(x, w[2], w[3]).output_shape(x, w);
@@ -140,9 +146,10 @@ void ZeroPadding2D::layer_config(nlohmann::json& c) const { c["padding"] = paddi
 // ---------------------------------------------------------------- pooling
 Pooling2D::Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides, std::string padding, std::string name)
     : Layer(std::move(name)), kind_(kind), pool_size_(pool_size), strides_(strides), padding_(std::move(padding)) {
-  if (strides_[0] == 0) strides_ = pool_size_;
+  if (strides_[0] == 0 && strides_[1] == 0) strides_ = pool_size_;
   STRATA_CHECK(padding_ == "valid" || padding_ == "same", type(), ": padding must be \"valid\" or \"same\", got \"",
                padding_, "\"");
+  op_options();  // validates the pool size and strides
 }
 
 Pooling2D& Pooling2D::explicit_padding(std::array<Size2, 2> pads) {

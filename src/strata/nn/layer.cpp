@@ -86,9 +86,31 @@ SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& inputs) {
   return SymbolicTensor::make(shared_from_this(), inputs, compute_output_shape(shapes));
 }
 
+namespace {
+thread_local WeightBudget* current_budget = nullptr;
+}
+
+WeightBudget::WeightBudget(std::int64_t elements, std::string source)
+    : remaining_(elements), source_(std::move(source)), outer_(current_budget) {
+  current_budget = this;
+}
+
+WeightBudget::~WeightBudget() { current_budget = outer_; }
+
+void WeightBudget::spend(const std::string& layer, const std::string& name, const Shape& shape) {
+  const std::int64_t n = shape_numel(shape);
+  WeightBudget* b = current_budget;
+  if (!b) return;
+  STRATA_CHECK(n <= b->remaining_, b->source_, ": the architecture declares more weights than the file holds (layer '",
+               layer, "' weight '", name, "' of shape ", shape_str(shape), " alone needs ", n, " elements, ",
+               b->remaining_, " are left)");
+  b->remaining_ -= n;
+}
+
 Weight& Layer::add_weight(const std::string& name, const Shape& shape, const InitializerPtr& init, bool trainable,
                           const Regularizer& regularizer, const MaxNorm& constraint,
                           const std::vector<std::int64_t>& constraint_axes) {
+  WeightBudget::spend(name_, name, shape);
   Weight w;
   w.name = name;
   w.variable = Variable(init->make(shape, default_generator()), trainable && trainable_);

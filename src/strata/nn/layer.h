@@ -30,6 +30,25 @@ struct Weight {
   std::vector<std::int64_t> constraint_axes;
 };
 
+// While one lives, layers built on this thread may create at most `elements` weight elements
+// in all; one more is an error naming `source`. load_model sets it to what the file holds, so a
+// 400-byte file declaring Dense(10^6) fails before gigabytes are allocated and initialized.
+class WeightBudget {
+ public:
+  WeightBudget(std::int64_t elements, std::string source);
+  ~WeightBudget();
+  WeightBudget(const WeightBudget&) = delete;
+  WeightBudget& operator=(const WeightBudget&) = delete;
+
+  // Takes `shape`'s elements for `layer`'s weight `name` from the innermost budget, if any.
+  static void spend(const std::string& layer, const std::string& name, const Shape& shape);
+
+ private:
+  std::int64_t remaining_;
+  std::string source_;
+  WeightBudget* outer_;
+};
+
 class Layer : public std::enable_shared_from_this<Layer> {
  public:
   explicit Layer(std::string name = "");

@@ -170,6 +170,23 @@ std::map<std::string, Factory>& factories() {
   return table;
 }
 
+// nlohmann converts 2.5 to the integer 2 without a word. Every layer writes
+// back what it read, so a value the layer kept as an integer other than the number given was
+// truncated: returns the first such key ("units", "kernel_size[1]"), or "".
+std::string truncated_number(const Json& given, const Json& kept, const std::string& key) {
+  if (given.is_object() && kept.is_object()) {
+    for (const auto& [k, v] : given.items())
+      if (kept.contains(k))
+        if (auto bad = truncated_number(v, kept[k], key.empty() ? k : key + "." + k); !bad.empty()) return bad;
+  } else if (given.is_array() && kept.is_array() && given.size() == kept.size()) {
+    for (std::size_t i = 0; i < given.size(); ++i)
+      if (auto bad = truncated_number(given[i], kept[i], key + "[" + std::to_string(i) + "]"); !bad.empty()) return bad;
+  } else if (kept.is_number_integer() && given.is_number_float() && given.get<double>() != kept.get<double>()) {
+    return key + " = " + given.dump();
+  }
+  return "";
+}
+
 }  // namespace
 
 void register_layer(const std::string& class_name, std::function<LayerPtr(const nlohmann::json&)> factory) {
@@ -189,6 +206,9 @@ LayerPtr layer_from_config(const nlohmann::json& config) {
   const auto& c = config.contains("config") ? config["config"] : nlohmann::json::object();
   try {
     LayerPtr layer = it->second(c);
+    const std::string truncated = truncated_number(c, layer->config()["config"], "");
+    STRATA_CHECK(truncated.empty(), "layer_from_config: ", type, " '", layer->name(), "': expected an integer but got ",
+                 truncated);
     if (c.contains("trainable") && !c["trainable"].get<bool>()) layer->set_trainable(false);
     return layer;
   } catch (const nlohmann::json::exception& e) {

@@ -102,10 +102,12 @@ Tensor sub(const Tensor& a, const Tensor& b) { return binary(a, b, "sub", [](aut
 Tensor mul(const Tensor& a, const Tensor& b) { return binary(a, b, "mul", [](auto x, auto y) { return x * y; }); }
 Tensor div(const Tensor& a, const Tensor& b) { return binary(a, b, "div", [](auto x, auto y) { return x / y; }); }
 Tensor maximum(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "maximum", [](auto x, auto y) { return x > y ? x : y; });
+  // NaN in either operand gives NaN, as torch.maximum and numpy.maximum do: a NaN clipped into
+  // range would look valid (a NaN probability clipped to 1e-7 gave a finite loss).
+  return binary(a, b, "maximum", [](auto x, auto y) { return x != x ? x : y != y ? y : x > y ? x : y; });
 }
 Tensor minimum(const Tensor& a, const Tensor& b) {
-  return binary(a, b, "minimum", [](auto x, auto y) { return x < y ? x : y; });
+  return binary(a, b, "minimum", [](auto x, auto y) { return x != x ? x : y != y ? y : x < y ? x : y; });
 }
 
 Tensor add(const Tensor& a, double b) { return unary(a, "add", [b](auto x) { return x + b; }); }
@@ -197,6 +199,17 @@ Tensor sum_to(const Tensor& a, const Shape& shape) {
     if (i < lead || (shape[i - lead] == 1 && a.shape()[i] != 1)) axes.push_back(i);
   Tensor r = axes.empty() ? a : sum(a, axes, true);
   return r.reshape(shape);
+}
+
+bool all_finite(const Tensor& a) {
+  if (a.dtype() == DType::i64) return true;
+  const Tensor c = a.contiguous();
+  return dispatch_floating(c.dtype(), "all_finite", [&]<class T>() {
+    const T* p = c.data<T>();
+    bool finite = true;
+    for (std::int64_t i = 0; i < c.numel(); ++i) finite &= std::isfinite(p[i]);
+    return finite;
+  });
 }
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {

@@ -62,5 +62,7 @@ double max_abs_diff(const Tensor& a, const Tensor& b);
 // Largest |a-b| / max(|b|, floor) over the elements, for relative tolerances.
 double max_rel_diff(const Tensor& a, const Tensor& b, double floor = 1e-3);
 bool allclose(const Tensor& a, const Tensor& b, double rtol = 1e-5, double atol = 1e-8);
+// True when no element is NaN or infinite (integer tensors always are).
+bool all_finite(const Tensor& a);
 
 }  // namespace strata

@@ -6,9 +6,13 @@
 
 namespace strata {
 
+// Checked: a shape read from a file or a config can declare more elements than an int64 holds,
+// and a wrapped product would size a buffer too small for what is later written into it.
 std::int64_t shape_numel(const Shape& shape) {
   std::int64_t n = 1;
-  for (auto d : shape) n *= d;
+  for (auto d : shape)
+    STRATA_CHECK(!__builtin_mul_overflow(n, d, &n), "shape ", shape_str(shape),
+                 " has more elements than a 64-bit count can hold");
   return n;
 }
 
@@ -17,7 +21,8 @@ Shape contiguous_strides(const Shape& shape) {
   std::int64_t stride = 1;
   for (std::size_t i = shape.size(); i-- > 0;) {
     strides[i] = stride;
-    stride *= std::max<std::int64_t>(shape[i], 1);
+    STRATA_CHECK(!__builtin_mul_overflow(stride, std::max<std::int64_t>(shape[i], 1), &stride), "shape ",
+                 shape_str(shape), " has more elements than a 64-bit count can hold");
   }
   return strides;
 }

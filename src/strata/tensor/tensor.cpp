@@ -20,7 +20,16 @@ void Tensor::check_dtype(DType expected, const char* op) const {
 // ---------------------------------------------------------------- creation
 Tensor Tensor::empty(const Shape& shape, DType dtype) {
   for (auto d : shape) STRATA_CHECK(d >= 0, "empty: negative dimension in shape ", shape_str(shape));
-  auto storage = std::make_shared<Storage>(shape_numel(shape) * dtype_size(dtype), Device::cpu);
+  std::int64_t bytes = 0;
+  STRATA_CHECK(!__builtin_mul_overflow(shape_numel(shape), static_cast<std::int64_t>(dtype_size(dtype)), &bytes),
+               "empty: a ", dtype_name(dtype), " tensor of shape ", shape_str(shape), " needs more bytes than memory can address");
+  std::shared_ptr<Storage> storage;
+  try {
+    storage = std::make_shared<Storage>(static_cast<std::size_t>(bytes), Device::cpu);
+  } catch (const std::bad_alloc&) {
+    throw Error(detail::concat("out of memory: cannot allocate ", bytes, " bytes for a ", dtype_name(dtype),
+                               " tensor of shape ", shape_str(shape)));
+  }
   return Tensor(std::move(storage), shape, contiguous_strides(shape), 0, dtype);
 }
 

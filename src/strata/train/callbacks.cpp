@@ -1,5 +1,7 @@
 #include "strata/train/callbacks.h"
 
+#include "strata/tensor/math.h"
+
 #include "strata/models/transfer.h"
 
 #include <cmath>
@@ -132,6 +134,16 @@ void TerminateOnNaN::on_batch_end(Trainer& t, long batch, const Logs& logs) {
     terminated_ = true;
     t.stop_training = true;
   }
+}
+
+void TerminateOnNaN::on_epoch_end(Trainer& t, int epoch, Logs&) {
+  for (const auto& w : t.model().named_weights())
+    if (!all_finite(w.weight->variable.value())) {
+      std::fprintf(stderr, "Epoch %d: weight %s is NaN or infinite, terminating training\n", epoch + 1, w.name.c_str());
+      terminated_ = true;
+      t.stop_training = true;
+      return;
+    }
 }
 
 // ---------------------------------------------------------------- CSVLogger

@@ -119,6 +119,9 @@ class GradualUnfreezing final : public Callback {
 class TerminateOnNaN final : public Callback {
  public:
   void on_batch_end(Trainer& t, long batch, const Logs& logs) override;
+  // Also checks the weights once per epoch: cheap insurance for a non-finite weight that a
+  // finite-looking loss hides.
+  void on_epoch_end(Trainer& t, int epoch, Logs& logs) override;
   bool terminated() const { return terminated_; }
 
  private:
