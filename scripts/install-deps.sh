@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs every Debian package Strata needs to build, test and run its main job.
 # Idempotent: packages already present are not touched, and apt-get runs only if one is missing.
-#   usage: scripts/install-deps.sh [--bench] [--examples]
+#   usage: scripts/install-deps.sh [--bench] [--examples] [--sanitize]
 #     --bench     adds PyTorch, torchvision and OpenBLAS for bench/ and tools/interop/
 #     --examples  adds the data sets the examples/ use (breast-cancer CSV in python3-sklearn, the
 #                 word list in wamerican, sunspots in python3-statsmodels)
+#     --sanitize  adds clang with libFuzzer and the sanitizer runtimes, and LLVM's OpenMP, for
+#                 scripts/sanitize.sh and fuzz/run.sh
 set -euo pipefail
 
 packages=(
@@ -27,7 +29,8 @@ for option in "$@"; do
     # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
     --bench) packages+=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread) ;;
     --examples) packages+=(python3-sklearn wamerican python3-statsmodels) ;;
-    *) echo "install-deps: unknown option $option (expected --bench or --examples)" >&2; exit 2 ;;
+    --sanitize) packages+=(clang libclang-rt-14-dev libomp-dev) ;;
+    *) echo "install-deps: unknown option $option (expected --bench, --examples or --sanitize)" >&2; exit 2 ;;
   esac
 done
 

@@ -13,6 +13,20 @@
 
 namespace strata::testing {
 
+// Built with AddressSanitizer (scripts/sanitize.sh): its quarantine keeps freed blocks, so
+// tests that bound resident memory cannot hold it to their figure.
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kAddressSanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+constexpr bool kAddressSanitizer = true;
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+#else
+constexpr bool kAddressSanitizer = false;
+#endif
+
 // The message of the strata::Error that fn throws, or "" when it throws none.
 inline std::string error_of(const std::function<void()>& fn) {
   try {

@@ -282,5 +282,9 @@ TEST(RecurrentLayers, ThousandStepSequenceTrainsWithoutGrowingMemory) {
   }
   EXPECT_LT(losses.back(), losses.front());
   for (double l : losses) EXPECT_TRUE(std::isfinite(l));
+  if (strata::testing::kAddressSanitizer) {
+    std::printf("resident-memory bound not checked under AddressSanitizer (its quarantine keeps freed blocks)\n");
+    return;
+  }
   EXPECT_LT(resident_kib(), rss_after_warmup + 8 * 1024) << "resident memory grew by more than 8 MiB over 5 steps";
 }

@@ -354,26 +354,36 @@ Augmentation parse_augmentation(const std::string& spec) {
     if (key == "until") {
       char* end = nullptr;
       const long v = std::strtol(value.c_str(), &end, 10);
-      STRATA_CHECK(!value.empty() && end == value.c_str() + value.size() && v >= 1, "augmentation: until needs a positive ",
-                   "number of epochs, got \"", value, "\"");
+      STRATA_CHECK(!value.empty() && end == value.c_str() + value.size() && v >= 1 && v <= 1000000,
+                   "augmentation: until needs a number of epochs from 1 to 1000000, got \"", value, "\"");
       until_epoch = static_cast<int>(v);
       continue;
     }
-    static const std::map<std::string, double> defaults = {
-        {"flip", 1},       {"vflip", 1},     {"rotate", 15},    {"translate", 0.1}, {"zoom", 0.1},  {"crop", 4},
-        {"brightness", 0.2}, {"contrast", 0.2}, {"saturation", 0.2}, {"hue", 0.05},   {"noise", 0.05}, {"erase", 0.5}};
-    auto d = defaults.find(key);
-    if (d == defaults.end()) {
+    // Each option's default and the largest value that still means something (degrees, a
+    // fraction of the image, pixels, a probability, ...): beyond it a typo, not a setting.
+    struct OptionRange {
+      double default_value, max;
+      bool integer;
+    };
+    static const std::map<std::string, OptionRange> options = {
+        {"flip", {1, 1, true}},          {"vflip", {1, 1, true}},          {"rotate", {15, 360, false}},
+        {"translate", {0.1, 1, false}},  {"zoom", {0.1, 0.9, false}},      {"crop", {4, 4096, true}},
+        {"brightness", {0.2, 1, false}}, {"contrast", {0.2, 10, false}},   {"saturation", {0.2, 10, false}},
+        {"hue", {0.05, 0.5, false}},     {"noise", {0.05, 10, false}},     {"erase", {0.5, 1, false}}};
+    auto d = options.find(key);
+    if (d == options.end()) {
       std::string known;
-      for (const auto& [k, v] : defaults) known += k + ", ";
+      for (const auto& [k, o] : options) known += k + ", ";
       throw Error(detail::concat("augmentation: unknown option \"", key, "\"; expected one of ", known, "fill, p, until"));
     }
-    double v = d->second;
+    const OptionRange& range = d->second;
+    double v = range.default_value;
     if (!value.empty()) {
       char* end = nullptr;
       v = std::strtod(value.c_str(), &end);
-      STRATA_CHECK(end == value.c_str() + value.size() && v >= 0, "augmentation: option ", key,
-                   " needs a non-negative number, got \"", value, "\"");
+      STRATA_CHECK(end == value.c_str() + value.size() && v >= 0 && v <= range.max && (!range.integer || v == std::floor(v)),
+                   "augmentation: option ", key, " needs a non-negative number (", range.integer ? "an integer, " : "",
+                   "at most ", range.max, "), got \"", value, "\"");
     }
     if (!values.count(key)) order.push_back(key);
     values[key] = v;

@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 
 #include "strata/io/atomic_file.h"
@@ -16,6 +18,17 @@ namespace strata::data {
 // pixels, and stb_image accepts a width or height of 0 (which would then index before an empty
 // buffer).
 std::string image_problem(const std::string& path) {
+  // PNG and JPEG only: stb_image's other decoders (PNM, PSD, HDR, ...) are less tried, and
+  // fuzzing found one that reads out of bounds on a truncated 16-bit PNM.
+  unsigned char magic[8] = {};
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in.good()) return detail::concat("cannot open '", path, "'");
+    in.read(reinterpret_cast<char*>(magic), sizeof magic);
+  }
+  const bool png = std::memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0;
+  const bool jpeg = magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff;
+  if (!png && !jpeg) return detail::concat("'", path, "' is not a PNG or JPEG image");
   int w = 0, h = 0, channels = 0;
   if (!stbi_info(path.c_str(), &w, &h, &channels))
     return detail::concat("cannot decode '", path, "': ", stbi_failure_reason());

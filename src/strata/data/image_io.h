@@ -13,7 +13,8 @@ namespace strata::data {
 constexpr int kMaxImageSide = 16384;
 constexpr std::int64_t kMaxImagePixels = std::int64_t{1} << 26;
 
-// Decodes `path` to `channels` (1 gray, 3 RGB) and resizes to height x width (0: keep).
+// Decodes the PNG or JPEG file `path` to `channels` (1 gray, 3 RGB) and resizes to height x
+// width (0: keep).
 // Throws naming the file and the decoder's reason when it cannot be read, is empty (0 pixels
 // wide or high) or larger than the limits above (checked from the header, before decoding).
 Tensor read_image(const std::string& path, int channels, std::int64_t height = 0, std::int64_t width = 0);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "strata/io/isolated_call.h"
 #include "strata/io/json_text.h"
 #include "strata/nn/layers.h"
 
@@ -55,6 +56,8 @@ bool has_attribute(hid_t object, const std::string& name) { return H5Aexists(obj
 
 // More strings than any real model has layers or weights.
 constexpr hssize_t kMaxStrings = hssize_t{1} << 20;
+// A real model's strings (its config included) are read in milliseconds.
+constexpr double kStringReadSeconds = 10;
 
 // Frees HDF5's variable-length strings on every path out, errors included.
 class VlenStrings {
@@ -93,10 +96,33 @@ std::vector<std::string> read_strings(hid_t object, const std::string& name) {
     Handle mem(H5Tcopy(H5T_C_S1), H5Tclose);
     H5Tset_size(mem.get(), H5T_VARIABLE);
     H5Tset_cset(mem.get(), H5Tget_cset(type.get()));  // ASCII (old h5py) or UTF-8 (newer h5py)
-    VlenStrings strings(static_cast<std::size_t>(n), mem.get(), space.get());
-    STRATA_CHECK(H5Aread(attr.get(), mem.get(), strings.values().data()) >= 0, "Keras import: cannot read attribute '",
-                 name, "'");
-    for (char* v : strings.values()) out.emplace_back(v ? v : "");
+    // The strings live in the file's global heap, whose reader in libhdf5 can loop for good on
+    // a damaged file: read them in a child process with a time limit. Each string comes back
+    // as its length (8 bytes) and its bytes.
+    const auto read = io::run_isolated(
+        [&](std::string& bytes) {
+          VlenStrings strings(static_cast<std::size_t>(n), mem.get(), space.get());
+          if (H5Aread(attr.get(), mem.get(), strings.values().data()) < 0) return false;
+          for (const char* v : strings.values()) {
+            const std::uint64_t length = v ? std::strlen(v) : 0;
+            bytes.append(reinterpret_cast<const char*>(&length), 8);
+            if (v) bytes.append(v, length);
+          }
+          return true;
+        },
+        kStringReadSeconds);
+    STRATA_CHECK(read.status != io::IsolatedResult::Status::timed_out, "Keras import: reading attribute '", name,
+                 "' did not finish in ", kStringReadSeconds, " s; the file's heap is damaged");
+    STRATA_CHECK(read.status == io::IsolatedResult::Status::ok, "Keras import: cannot read attribute '", name, "'");
+    for (std::size_t at = 0; at < read.bytes.size();) {
+      std::uint64_t length = 0;
+      STRATA_CHECK(read.bytes.size() - at >= 8, "Keras import: attribute '", name, "' came back cut short");
+      std::memcpy(&length, read.bytes.data() + at, 8);
+      STRATA_CHECK(length <= read.bytes.size() - at - 8, "Keras import: attribute '", name, "' came back cut short");
+      out.emplace_back(read.bytes, at + 8, length);
+      at += 8 + length;
+    }
+    STRATA_CHECK(out.size() == static_cast<std::size_t>(n), "Keras import: attribute '", name, "' came back cut short");
   } else {
     const std::size_t size = H5Tget_size(type.get());
     STRATA_CHECK(size > 0 && static_cast<hsize_t>(n) <= stored / size, "Keras import: attribute '", name, "' declares ",

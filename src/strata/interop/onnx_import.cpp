@@ -195,7 +195,12 @@ double Importer::attr_float(const NodeProto& n, const std::string& name, double 
 }
 std::vector<std::int64_t> Importer::attr_ints(const NodeProto& n, const std::string& name, std::vector<std::int64_t> def) const {
   const auto* a = attr(n, name);
-  return a ? std::vector<std::int64_t>(a->ints().begin(), a->ints().end()) : def;
+  if (!a) return def;
+  // A default gives the layout (one value per spatial axis, or begin and end pads): the file
+  // must give as many, or later indexing would read past the values.
+  STRATA_CHECK(def.empty() || static_cast<std::size_t>(a->ints_size()) == def.size(), "attribute '", name, "' has ",
+               a->ints_size(), " values; expected ", def.size());
+  return std::vector<std::int64_t>(a->ints().begin(), a->ints().end());
 }
 std::vector<double> Importer::attr_floats(const NodeProto& n, const std::string& name) const {
   const auto* a = attr(n, name);

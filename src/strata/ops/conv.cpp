@@ -39,6 +39,8 @@ Conv2dOptions& Conv2dOptions::groups(std::int64_t g) {
 }
 
 std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t k, std::int64_t stride, std::int64_t dilation) {
+  STRATA_CHECK(k >= 1 && stride >= 1 && dilation >= 1, "\"same\" padding: kernel, stride and dilation must be >= 1, got ",
+               k, ", ", stride, ", ", dilation);
   const std::int64_t out = (in + stride - 1) / stride;
   const std::int64_t total = std::max<std::int64_t>((out - 1) * stride + (k - 1) * dilation + 1 - in, 0);
   return {total / 2, total - total / 2};

@@ -32,7 +32,9 @@ SearchSpace& SearchSpace::add(Param p) {
   STRATA_CHECK(!p.name.empty(), "search space: a parameter needs a name");
   for (const auto& q : params_)
     STRATA_CHECK(q.name != p.name, "search space: parameter \"", p.name, "\" is defined twice");
-  for (const auto& [other, values] : p.when) {
+  for (const auto& condition : p.when) {
+    const std::string& other = condition.first;  // a plain name: clang 14 cannot capture structured bindings
+    const auto& values = condition.second;
     const bool earlier = std::any_of(params_.begin(), params_.end(), [&](const Param& q) { return q.name == other; });
     STRATA_CHECK(earlier, "search space: the condition of \"", p.name, "\" names \"", other,
                  "\", which is not a parameter defined before it");
