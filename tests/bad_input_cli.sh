@@ -124,7 +124,7 @@ PY
   kill_during_save)  # 12: kill -9 while training and saving, again and again
     make_idx
     "$strata" train --data . --epochs 1 --output m.strata --verbose 0 > /dev/null
-    for i in $(seq 1 10); do
+    for i in $(seq 1 25); do
       "$strata" train --data . --epochs 1 --output m.strata --verbose 0 > /dev/null 2>&1 &
       pid=$!
       sleep "0.$((RANDOM % 10))"
@@ -133,7 +133,20 @@ PY
     done
     n=$(ls -A | grep -c '\.tmp' || true)
     [ "$n" -le 2 ] || { echo "FAIL: $n temporaries accumulated"; ls -A; exit 1; }
-    echo "10 kills: the model always loads, $n temporaries (at most one per target)" ;;
+    echo "25 kills: the model always loads, $n temporaries (at most one per target)" ;;
+  full_disk)  # 11, 13: a real full disk, a 256 KB tmpfs (root only; elsewhere the file-size case above stands in)
+    mkdir small
+    if ! mount -t tmpfs -o size=256k strata-test small 2>/dev/null; then
+      echo "PASS: full_disk (skipped: cannot mount a tmpfs here, not root)"; exit 0
+    fi
+    trap 'umount "$work/small" 2>/dev/null; rm -rf "$work"' EXIT
+    make_idx
+    head -c 100000 /dev/urandom > small/m.strata   # the "previous" file, 100 KB of the 256
+    before=$(md5sum < small/m.strata)
+    check train --data . --epochs 1 --output small/m.strata
+    expect 2 "error: cannot write 'small/m.strata': .*No space left on device"
+    [ "$(md5sum < small/m.strata)" = "$before" ] || { echo "FAIL: the previous file was changed"; exit 1; }
+    [ -z "$(ls -A small | grep tmp)" ] || { echo "FAIL: a temporary was left"; ls -A small; exit 1; } ;;
   unwritable_output)  # 13
     make_idx
     check train --data . --epochs 1 --output /etc/hostname/m.strata
