@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every fuzz target (or the ones named) for a fixed time on its corpus: the seeds
 # fuzz/seeds.sh makes and collects, and what earlier runs found (kept in build-sanitize/fuzz-corpus/).
-# A crash, leak, hang (10 s per input) or an allocation over 2 GB fails the run; the input is
+# A crash, leak, hang (30 s per input: above the 10 s that isolated reads may take, and forks
+# under ASan are slow) or an allocation over 2 GB fails the run; the input is
 # saved as build-sanitize/fuzz-findings/<target>-*.
 #   usage: fuzz/run.sh [--seconds S | --minutes M] [--smoke] [target ...]     (default 20 s each)
 #     --smoke  the CI run: from the seeds alone (a fresh corpus) with a fixed random seed, so that
@@ -43,7 +44,7 @@ for t in "${targets[@]}"; do
   dict=()
   [[ -f fuzz/dictionaries/$t.dict ]] && dict=(-dict=fuzz/dictionaries/$t.dict)
   echo "== fuzz_$t: $seconds s on $(ls "$corpus" | wc -l) inputs"
-  if ! $build/fuzz/fuzz_$t "$corpus" "${dict[@]}" "${seed[@]}" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2560 \
+  if ! $build/fuzz/fuzz_$t "$corpus" "${dict[@]}" "${seed[@]}" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2560 \
         -malloc_limit_mb=2048 -max_len=262144 -print_final_stats=1 -artifact_prefix=$build/fuzz-findings/$t- \
         > $build/fuzz-findings/$t.log 2>&1; then
     failed+=("$t")
