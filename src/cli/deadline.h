@@ -17,7 +17,8 @@ class Deadline {
   // `seconds` from the environment variable `variable` when set (e.g. for tests), else `fallback`.
   Deadline(const char* variable, unsigned fallback, const std::string& message) {
     const char* text = std::getenv(variable);
-    const unsigned seconds = text && std::atoi(text) > 0 ? static_cast<unsigned>(std::atoi(text)) : fallback;
+    const int given = text ? std::atoi(text) : 0;
+    const unsigned seconds = given > 0 ? static_cast<unsigned>(given) : fallback;
     message_() = "error: " + message + " (gave up after " + std::to_string(seconds) + " s; " + variable +
                  " sets the limit)\n";
     struct sigaction action {};

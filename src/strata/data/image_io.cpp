@@ -5,32 +5,37 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <memory>
 
 #include "strata/io/atomic_file.h"
 
 namespace strata::data {
 
+namespace {
+
+// The file's bytes, read once: the checks below and the decoder all work on them.
+bool read_bytes(const std::string& path, std::vector<unsigned char>& bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in.good()) return false;
+  bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
 // The header's size is checked before decoding: a 100-byte file can declare 50,000 x 4,000
 // pixels, and stb_image accepts a width or height of 0 (which would then index before an empty
-// buffer).
-std::string image_problem(const std::string& path) {
-  // PNG and JPEG only: stb_image's other decoders (PNM, PSD, HDR, ...) are less tried, and
-  // fuzzing found one that reads out of bounds on a truncated 16-bit PNM.
-  unsigned char magic[8] = {};
-  {
-    std::ifstream in(path, std::ios::binary);
-    if (!in.good()) return detail::concat("cannot open '", path, "'");
-    in.read(reinterpret_cast<char*>(magic), sizeof magic);
-  }
-  const bool png = std::memcmp(magic, "\x89PNG\r\n\x1a\n", 8) == 0;
-  const bool jpeg = magic[0] == 0xff && magic[1] == 0xd8 && magic[2] == 0xff;
+// buffer). PNG and JPEG only: stb_image's other decoders (PNM, PSD, HDR, ...) are less tried,
+// and fuzzing found one that reads out of bounds on a truncated 16-bit PNM.
+std::string problem_of(const std::vector<unsigned char>& bytes, const std::string& path) {
+  const bool png = bytes.size() >= 8 && std::memcmp(bytes.data(), "\x89PNG\r\n\x1a\n", 8) == 0;
+  const bool jpeg = bytes.size() >= 3 && bytes[0] == 0xff && bytes[1] == 0xd8 && bytes[2] == 0xff;
   if (!png && !jpeg) return detail::concat("'", path, "' is not a PNG or JPEG image");
   int w = 0, h = 0, channels = 0;
-  if (!stbi_info(path.c_str(), &w, &h, &channels))
+  if (!stbi_info_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &channels))
     return detail::concat("cannot decode '", path, "': ", stbi_failure_reason());
   if (w <= 0 || h <= 0) return detail::concat("'", path, "' is an empty image (", w, "x", h, " pixels)");
   if (w > kMaxImageSide || h > kMaxImageSide || std::int64_t{w} * h > kMaxImagePixels)
@@ -39,15 +44,26 @@ std::string image_problem(const std::string& path) {
   return "";
 }
 
+}  // namespace
+
+std::string image_problem(const std::string& path) {
+  std::vector<unsigned char> bytes;
+  if (!read_bytes(path, bytes)) return detail::concat("cannot open '", path, "'");
+  return problem_of(bytes, path);
+}
+
 Tensor read_image(const std::string& path, int channels, std::int64_t height, std::int64_t width) {
   STRATA_CHECK(channels == 1 || channels == 3, "read_image: channels must be 1 or 3, got ", channels);
-  const std::string problem = image_problem(path);
+  std::vector<unsigned char> bytes;
+  STRATA_CHECK(read_bytes(path, bytes), "read_image: cannot open '", path, "'");
+  STRATA_CHECK(bytes.size() <= static_cast<std::size_t>(INT32_MAX), "read_image: '", path, "' is larger than 2 GB");
+  const std::string problem = problem_of(bytes, path);
   STRATA_CHECK(problem.empty(), "read_image: ", problem);
   int w = 0, h = 0, file_channels = 0;
-  std::unique_ptr<unsigned char, void (*)(void*)> pixels(stbi_load(path.c_str(), &w, &h, &file_channels, channels),
-                                                         stbi_image_free);
+  std::unique_ptr<unsigned char, void (*)(void*)> pixels(
+      stbi_load_from_memory(bytes.data(), static_cast<int>(bytes.size()), &w, &h, &file_channels, channels),
+      stbi_image_free);
   STRATA_CHECK(pixels != nullptr, "read_image: cannot decode '", path, "': ", stbi_failure_reason());
-  STRATA_CHECK(w > 0 && h > 0, "read_image: '", path, "' is an empty image (", w, "x", h, " pixels)");
   Tensor image = Tensor::empty({channels, h, w});
   float* out = image.data<float>();
   for (int c = 0; c < channels; ++c)
