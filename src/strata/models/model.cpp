@@ -357,6 +357,7 @@ std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int de
       for (const auto& lc : c.at("layers")) {
         const std::string name = lc.at("config").at("name");
         if (lc.at("class_name") == "InputLayer") {
+          nn::check_integer_fields(lc.at("config"), "InputLayer");
           tensors[name] = nn::Input(lc.at("config").at("shape").get<Shape>(), name);
           continue;
         }

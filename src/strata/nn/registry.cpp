@@ -1,7 +1,9 @@
 // layer_from_config: rebuilds any built-in layer from its config() (models register
 // themselves in models/, which depends on this folder, not the other way round).
+#include <cmath>
 #include <functional>
 #include <map>
+#include <set>
 
 #include "strata/nn/conv_layers.h"
 #include "strata/nn/recurrent_layers.h"
@@ -187,7 +189,34 @@ std::string truncated_number(const Json& given, const Json& kept, const std::str
   return "";
 }
 
+bool is_int64(const Json& v) {
+  if (!v.is_number_float()) return true;
+  const double d = v.get<double>();
+  return std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18;  // fractions are caught by truncated_number
+}
+
 }  // namespace
+
+void check_integer_fields(const Json& config, const std::string& type) {
+  static const std::set<std::string> integer_keys = {
+      "units", "filters", "kernel_size", "strides", "dilation_rate", "groups", "depth_multiplier", "pool_size",
+      "padding", "explicit_padding", "input_dim", "output_dim", "shape", "target_shape", "axis", "axes", "dims",
+      "starts", "ends", "steps", "indices", "indices_shape", "constant_shape", "sizes", "pads", "shared_axes"};
+  if (!config.is_object()) return;
+  for (const auto& [key, value] : config.items()) {
+    if (!integer_keys.count(key)) continue;
+    // Flatten nested arrays ([[1, 2], [3, 4]]) iteratively; depth is bounded by the parser.
+    std::vector<const Json*> pending{&value};
+    while (!pending.empty()) {
+      const Json* v = pending.back();
+      pending.pop_back();
+      if (v->is_array())
+        for (const auto& e : *v) pending.push_back(&e);
+      else
+        STRATA_CHECK(is_int64(*v), "layer_from_config: ", type, ": ", key, " must hold integers within 64 bits, got ", v->dump());
+    }
+  }
+}
 
 void register_layer(const std::string& class_name, std::function<LayerPtr(const nlohmann::json&)> factory) {
   factories()[class_name] = std::move(factory);
@@ -204,6 +233,7 @@ LayerPtr layer_from_config(const nlohmann::json& config) {
     throw Error(detail::concat("layer_from_config: unknown layer class \"", type, "\"; known: ", known));
   }
   const auto& c = config.contains("config") ? config["config"] : nlohmann::json::object();
+  check_integer_fields(c, type);
   try {
     LayerPtr layer = it->second(c);
     const std::string truncated = truncated_number(c, layer->config()["config"], "");

@@ -8,4 +8,9 @@
 
 namespace strata::nn {
 void register_layer(const std::string& class_name, std::function<LayerPtr(const nlohmann::json&)> factory);
+
+// Refuses a config whose integer-valued fields (sizes, counts, axes, shapes) hold a number
+// that is not a whole number within 64 bits: nlohmann's conversion of 3e54 to an integer is
+// undefined behaviour (found by fuzz/model_spec), before any layer reads it.
+void check_integer_fields(const nlohmann::json& config, const std::string& type);
 }  // namespace strata::nn

@@ -82,7 +82,8 @@ SearchSpace& SearchSpace::log_uniform(const std::string& name, double low, doubl
   return add_range(name, Param::Kind::real, low, high, true, std::move(when), grid_points);
 }
 
-SearchSpace SearchSpace::from_json(const ojson& description) {
+namespace {
+SearchSpace space_from_json(const ojson& description) {
   STRATA_CHECK(description.is_object(), "search space: expected a JSON object of parameters but got ",
                description.type_name());
   SearchSpace space;
@@ -124,6 +125,16 @@ SearchSpace SearchSpace::from_json(const ojson& description) {
     }
   }
   return space;
+}
+}  // namespace
+
+SearchSpace SearchSpace::from_json(const ojson& description) {
+  // A value of the wrong JSON type ("grid": {...}) is the file's fault, said as such.
+  try {
+    return space_from_json(description);
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat("search space: a value has the wrong type: ", e.what()));
+  }
 }
 
 nlohmann::ordered_json SearchSpace::to_json() const {
