@@ -20,7 +20,9 @@ packages=(
   libstb-dev                         # PNG/JPEG decoding and PNG writing (stb_image, stb_image_write)
   libonnx-dev libprotobuf-dev        # ONNX import/export: the ONNX protobuf schema (onnx_proto)
   libonnx-testdata python3-onnx      # ONNX's backend node tests and checker, run by the test suite
-  libhdf5-dev                        # Keras .h5 import
+  libhdf5-dev                        # Keras .h5 files
+  libzip-dev                         # Keras 3 .keras archives (zip)
+  python3-h5py python3-numpy         # tools/golden: Keras files written and read back by an independent NumPy forward pass
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
   chromium                           # headless, to check that the HTML report opens
 )

@@ -1,10 +1,12 @@
-// `strata import` (ONNX, Keras HDF5 -> .strata) and `strata export` (.strata -> ONNX).
+// `strata import` (ONNX, Keras 2 HDF5, Keras 3 .keras -> .strata) and `strata export` (.strata ->
+// ONNX, Keras 3 .keras, Keras 2 .h5: chosen by the output's extension).
 #include <cstdio>
 
 #include "commands.h"
 #include "deadline.h"
 #include "strata/data/class_names.h"
 #include "strata/data/image_preprocessing.h"
+#include "strata/interop/keras_archive.h"
 #include "strata/interop/keras_h5.h"
 #include "strata/interop/onnx_export.h"
 #include "strata/interop/onnx_import.h"
@@ -32,12 +34,13 @@ bool ends_in_softmax(const models::Model& model) {
 int run_import(const ImportOptions& o) {
   std::shared_ptr<models::Model> model;
   std::string format;
-  if (interop::is_hdf5_file(o.file)) {
+  const bool hdf5 = interop::is_hdf5_file(o.file), archive = interop::is_keras_archive(o.file);
+  if (hdf5 || archive) {
     STRATA_CHECK(o.input_shape.empty() && !o.one_example, "import: --input-shape and --one-example apply to ONNX files only");
     const Deadline deadline("STRATA_IMPORT_TIMEOUT", 120,
-                            "Keras import: reading '" + o.file + "' does not finish; the HDF5 file is damaged");
-    model = interop::import_keras_h5(o.file);
-    format = "Keras HDF5";
+                            "Keras import: reading '" + o.file + "' does not finish; the file is damaged");
+    model = hdf5 ? interop::import_keras_h5(o.file) : interop::import_keras_archive(o.file);
+    format = hdf5 ? "Keras HDF5" : "Keras 3";
   } else {
     interop::OnnxImportOptions options;
     options.leading_batch_axis = !o.one_example;
@@ -65,12 +68,26 @@ int run_import(const ImportOptions& o) {
   return 0;
 }
 
+namespace {
+bool ends_with(const std::string& s, const std::string& tail) {
+  return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+}  // namespace
+
 int run_export(const std::string& model_path, const std::string& output) {
+  std::string format;
+  if (ends_with(output, ".onnx")) format = "ONNX opset 13";
+  else if (ends_with(output, ".keras")) format = "Keras 3 archive";
+  else if (ends_with(output, ".h5") || ends_with(output, ".hdf5")) format = "Keras 2 HDF5";
+  STRATA_CHECK(!format.empty(), "export: cannot tell the format of '", output,
+               "' from its extension; expected .onnx, .keras (Keras 3) or .h5/.hdf5 (Keras 2)");
   auto loaded = io::load_model(model_path);
   ensure_parent_folder(output);
-  interop::export_onnx(*loaded.model, output);
-  std::printf("exported '%s' (%zu layers) to %s (ONNX opset 13)\n", loaded.model->name().c_str(),
-              loaded.model->layers().size(), output.c_str());
+  if (ends_with(output, ".onnx")) interop::export_onnx(*loaded.model, output);
+  else if (ends_with(output, ".keras")) interop::export_keras_archive(*loaded.model, output);
+  else interop::export_keras_h5(*loaded.model, output);
+  std::printf("exported '%s' (%zu layers) to %s (%s)\n", loaded.model->name().c_str(), loaded.model->layers().size(),
+              output.c_str(), format.c_str());
   return 0;
 }
 

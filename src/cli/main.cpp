@@ -91,8 +91,8 @@ int main(int argc, char** argv) {
   predict_cmd->add_option("--labels", predict_labels, "Class names file (overrides the model's)")->check(CLI::ExistingFile);
 
   strata::cli::ImportOptions import_options;
-  auto* import_cmd = app.add_subcommand("import", "Convert an ONNX or Keras HDF5 model to a .strata model");
-  import_cmd->add_option("file", import_options.file, "A .onnx file or a Keras 2 .h5/.hdf5 full-model file")
+  auto* import_cmd = app.add_subcommand("import", "Convert an ONNX, Keras 3 .keras or Keras 2 HDF5 model to a .strata model");
+  import_cmd->add_option("file", import_options.file, "A .onnx file, a Keras 3 .keras archive or a Keras 2 .h5/.hdf5 full-model file")
       ->required()
       ->check(CLI::ExistingFile);
   import_cmd->add_option("-o,--output", import_options.output, "The .strata file to write")->required();
@@ -107,9 +107,9 @@ int main(int argc, char** argv) {
       ->delimiter(',');
 
   std::string export_output;
-  auto* export_cmd = app.add_subcommand("export", "Write a .strata model as ONNX (opset 13)");
+  auto* export_cmd = app.add_subcommand("export", "Write a .strata model as ONNX (opset 13), Keras 3 .keras or Keras 2 .h5");
   export_cmd->add_option("model", model_path, "A .strata model file")->required();
-  export_cmd->add_option("-o,--output", export_output, "The .onnx file to write")->required();
+  export_cmd->add_option("-o,--output", export_output, "The file to write: .onnx, .keras or .h5/.hdf5 (the extension picks the format)")->required();
 
   std::string summary_model;
   auto* summary_cmd = app.add_subcommand("summary", "Print a model's layers, output shapes and parameters");

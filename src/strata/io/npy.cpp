@@ -1,5 +1,7 @@
 #include "strata/io/npy.h"
 
+#include "strata/io/atomic_file.h"
+
 #include <charconv>
 #include <cstring>
 #include <filesystem>
@@ -60,6 +62,24 @@ Tensor read_npy(const std::string& path) {
   STRATA_CHECK(in.gcount() == bytes, "read_npy: '", path, "' is truncated: expected ", bytes, " bytes of data for shape ",
                shape_str(shape), ", found ", in.gcount());
   return t;
+}
+
+void write_npy(const std::string& path, const Tensor& value) {
+  const Tensor v = value.to(DType::f32).contiguous();
+  std::string shape;
+  for (auto d : v.shape()) shape += std::to_string(d) + ", ";
+  if (v.dim() == 1) shape.pop_back();  // "(3,)"
+  else if (v.dim() > 1) shape.resize(shape.size() - 2);
+  std::string header = "{'descr': '<f4', 'fortran_order': False, 'shape': (" + shape + "), }";
+  // The magic (6) + version (2) + header length (2) + header, padded with spaces to 64 bytes, '\n'.
+  header.append(63 - (10 + header.size()) % 64, ' ');
+  header += '\n';
+  std::string bytes("\x93NUMPY\x01\x00", 8);
+  bytes += static_cast<char>(header.size() & 0xff);
+  bytes += static_cast<char>(header.size() >> 8);
+  bytes += header;
+  bytes.append(static_cast<const char*>(v.raw_data()), static_cast<std::size_t>(v.numel()) * 4);
+  write_file_atomically(path, bytes);
 }
 
 }  // namespace strata::io

@@ -1,0 +1,396 @@
+#include "strata/interop/keras_layers.h"
+
+#include <functional>
+#include <set>
+
+#include "strata/nn/layers.h"
+
+namespace strata::interop::keras {
+namespace {
+
+using Json = nlohmann::json;
+
+// Keras' channels-last axis of an image tensor -> Strata's channels-first axis (batch = 0).
+std::int64_t strata_axis(std::int64_t keras_axis, std::size_t example_rank) {
+  const auto full = static_cast<std::int64_t>(example_rank) + 1;
+  if (keras_axis < 0) keras_axis += full;
+  if (example_rank != 3) return keras_axis;
+  return keras_axis == 3 ? 1 : keras_axis + 1;  // H (1) -> 2, W (2) -> 3, C (3) -> 1
+}
+
+std::string activation_of(const Json& c, const char* key = "activation") {
+  const Json a = c.value(key, Json("linear"));
+  STRATA_CHECK(a.is_string(), "activation ", a.dump(), " (only built-in activations given by name)");
+  const std::string name = a.get<std::string>();
+  return name == "linear" ? "" : name;
+}
+
+// A Tensor the builder is following, and (C, H, W) when it is a Flatten of feature maps.
+struct Tracked {
+  nn::SymbolicTensor tensor;
+  Shape flattened_from;
+};
+
+class Builder {
+ public:
+  Builder(const ModelWeights& weights, std::string what) : weights_(weights), what_(std::move(what)) {}
+  std::shared_ptr<models::Model> build(const Json& model_config);
+
+ private:
+  Tracked layer(const Json& layer, const std::vector<Tracked>& inputs);
+  Tracked apply(const std::string& name, const nn::LayerPtr& l, const std::vector<Tracked>& inputs, Shape flattened = {});
+  Tracked input_layer(const Json& c, const std::string& name);
+  Tracked guarded(const Json& l, const std::vector<Tracked>& in);
+  void sequential(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last);
+  void functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last);
+
+  const ModelWeights& weights_;
+  std::string what_;
+  std::vector<std::string> problems_;
+};
+
+std::string layer_name(const Json& l) {
+  const Json& c = l.at("config");
+  if (c.contains("name")) return c.at("name").get<std::string>();
+  return l.value("name", l.at("class_name").get<std::string>());
+}
+
+Tracked Builder::input_layer(const Json& c, const std::string& name) {
+  // Keras 2: batch_input_shape; Keras 3: batch_shape (or shape without the batch axis).
+  Json dims;
+  if (c.contains("batch_shape")) dims = c.at("batch_shape");
+  else if (c.contains("batch_input_shape")) dims = c.at("batch_input_shape");
+  else if (c.contains("shape")) (dims = c.at("shape")).insert(dims.begin(), Json());
+  STRATA_CHECK(dims.is_array() && !dims.empty(), what_, ": input '", name, "' has no shape");
+  Shape shape;
+  for (std::size_t i = 1; i < dims.size(); ++i) {
+    STRATA_CHECK(dims[i].is_number_integer(), what_, ": input '", name,
+                 "' has a dimension of unknown size besides the batch axis (Strata models have fixed example shapes)");
+    shape.push_back(dims[i].get<std::int64_t>());
+  }
+  if (shape.size() == 3) shape = {shape[2], shape[0], shape[1]};  // (H, W, C) -> (C, H, W)
+  return {nn::Input(shape, name), {}};
+}
+
+Tracked Builder::apply(const std::string& name, const nn::LayerPtr& l, const std::vector<Tracked>& inputs, Shape flattened) {
+  l->set_name(name);
+  std::vector<nn::SymbolicTensor> symbols;
+  for (const auto& t : inputs) symbols.push_back(t.tensor);
+  nn::SymbolicTensor out = (*l)(symbols);
+  const auto it = weights_.find(name);
+  std::map<std::string, nn::Weight*> by_name;
+  for (nn::Weight* w : l->weights()) by_name[w->name] = w;
+  std::set<std::string> loaded;
+  if (it != weights_.end()) {
+    for (const auto& [wname, value] : it->second) {
+      const auto target = by_name.find(wname);
+      STRATA_CHECK(target != by_name.end(), "the file has a weight '", wname, "' that a ", l->type(), " does not have");
+      Tensor converted = to_strata_layout(wname, value);
+      if (wname == "kernel" && converted.dim() == 2 && inputs.size() == 1 && !inputs[0].flattened_from.empty())
+        converted = dense_rows_to_channels_first(converted, inputs[0].flattened_from);
+      STRATA_CHECK(converted.shape() == target->second->variable.shape(), "weight '", wname, "' has shape ",
+                   shape_str(value.shape()), " in the file; the config makes it ",
+                   shape_str(target->second->variable.shape()), " (channels-first)");
+      target->second->variable.mutable_value().copy_(converted);
+      loaded.insert(wname);
+    }
+  }
+  std::vector<std::string> missing;
+  for (const auto& [wname, w] : by_name)
+    if (!loaded.count(wname)) missing.push_back(wname);
+  if (!missing.empty()) {
+    std::string list;
+    for (const auto& m : missing) list += (list.empty() ? "" : ", ") + m;
+    throw Error("the file has no value for weight(s) " + list);
+  }
+  return {out, std::move(flattened)};
+}
+
+nn::RecurrentOptions recurrent_options(const Json& c) {
+  STRATA_CHECK(!c.value("return_state", false), "return_state (a layer with several outputs)");
+  STRATA_CHECK(!c.value("stateful", false), "stateful recurrent layers");
+  nn::RecurrentOptions o(c.at("units").get<std::int64_t>());
+  o.activation(activation_of(c))
+      .recurrent_activation(activation_of(c, "recurrent_activation"))
+      .use_bias(c.value("use_bias", true))
+      .unit_forget_bias(c.value("unit_forget_bias", true))
+      .dropout(c.value("dropout", 0.0))
+      .recurrent_dropout(c.value("recurrent_dropout", 0.0))
+      .return_sequences(c.value("return_sequences", false))
+      .go_backwards(c.value("go_backwards", false))
+      .reset_after(c.value("reset_after", true));
+  if (o.activation_.empty()) o.activation("linear");
+  return o;
+}
+
+Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
+  const std::string type = layer.at("class_name");
+  const Json& c = layer.at("config");
+  const std::string name = layer_name(layer);
+  const auto size2 = [&](const char* key, nn::Size2 def) {
+    if (!c.contains(key) || c.at(key).is_null()) return def;
+    if (c.at(key).is_number()) return nn::Size2{c.at(key).get<std::int64_t>(), c.at(key).get<std::int64_t>()};
+    const auto v = c.at(key).get<std::vector<std::int64_t>>();
+    STRATA_CHECK(v.size() == 1 || v.size() == 2, key, " has ", v.size(), " values; a 2-D layer takes 1 or 2");
+    return v.size() == 1 ? nn::Size2{v[0], v[0]} : nn::Size2{v[0], v[1]};
+  };
+  if (c.value("data_format", std::string("channels_last")) != "channels_last")
+    throw Error("data_format " + c.at("data_format").get<std::string>() + " (only channels_last, Keras' default)");
+  STRATA_CHECK(!in.empty(), "the layer has no input");
+  const Shape in_shape = in[0].tensor.shape();
+  if (type == "Conv2D" || type == "SeparableConv2D" || type == "DepthwiseConv2D") {
+    nn::Conv2DOptions o(c.value("filters", std::int64_t{0}), size2("kernel_size", {3, 3}));
+    o.strides(size2("strides", {1, 1})).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(size2("dilation_rate", {1, 1})).groups(c.value("groups", std::int64_t{1}))
+        .activation(activation_of(c)).use_bias(c.value("use_bias", true))
+        .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}));
+    const auto kind = type == "Conv2D" ? nn::Conv2D::Kind::standard
+                      : type == "SeparableConv2D" ? nn::Conv2D::Kind::separable : nn::Conv2D::Kind::depthwise;
+    return apply(name, std::make_shared<nn::Conv2D>(o, kind), in);
+  }
+  if (type == "BatchNormalization") {
+    const auto axis = c.value("axis", Json(-1));
+    const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();
+    STRATA_CHECK(strata_axis(a, in_shape.size()) == 1, "axis ", a, " (only the channel/feature axis is supported)");
+    nn::BatchNormalizationOptions o;
+    o.epsilon(c.value("epsilon", 1e-3)).momentum(c.value("momentum", 0.99)).center(c.value("center", true)).scale(c.value("scale", true));
+    return apply(name, std::make_shared<nn::BatchNormalization>(o), in);
+  }
+  if (type == "Activation") return apply(name, std::make_shared<nn::Activation>(activation_of(c)), in, in[0].flattened_from);
+  if (type == "ReLU") {
+    STRATA_CHECK(c.value("threshold", 0.0) == 0.0, "a ReLU threshold other than 0");
+    const Json mv = c.value("max_value", Json());
+    return apply(name, std::make_shared<nn::ReLU>(mv.is_null() ? 0.0 : mv.get<double>(), c.value("negative_slope", 0.0)), in);
+  }
+  if (type == "LeakyReLU")  // Keras 2 calls the slope alpha, Keras 3 negative_slope
+    return apply(name, std::make_shared<nn::LeakyReLU>(c.value("negative_slope", c.value("alpha", 0.3))), in);
+  if (type == "ELU") return apply(name, std::make_shared<nn::ELU>(c.value("alpha", 1.0)), in);
+  if (type == "Softmax") {
+    const Json axis = c.value("axis", Json(-1));
+    const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();
+    return apply(name, std::make_shared<nn::Softmax>(strata_axis(a, in_shape.size())), in);
+  }
+  if (type == "MaxPooling2D" || type == "AveragePooling2D") {
+    const nn::Size2 pool = size2("pool_size", {2, 2});
+    return apply(name, std::make_shared<nn::Pooling2D>(type == "MaxPooling2D" ? kernels::PoolKind::max : kernels::PoolKind::avg,
+                                                       pool, size2("strides", pool), c.value("padding", std::string("valid"))),
+                 in);
+  }
+  if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D")
+    return apply(name, std::make_shared<nn::GlobalPooling2D>(type == "GlobalMaxPooling2D" ? kernels::PoolKind::max : kernels::PoolKind::avg,
+                                                             c.value("keepdims", false)),
+                 in);
+  if (type == "Dense") {
+    STRATA_CHECK(in_shape.size() == 1, "a Dense layer on input of shape ", shape_str(in_shape), " (Strata's Dense reads flat features)");
+    return apply(name, std::make_shared<nn::Dense>(nn::DenseOptions(c.at("units")).activation(activation_of(c)).use_bias(c.value("use_bias", true))), in);
+  }
+  if (type == "Dropout") return apply(name, std::make_shared<nn::Dropout>(c.value("rate", 0.5)), in, in[0].flattened_from);
+  if (type == "Flatten") return apply(name, std::make_shared<nn::Flatten>(), in, in_shape.size() == 3 ? in_shape : Shape{});
+  if (type == "Reshape") {
+    const Shape target = c.at("target_shape").get<Shape>();
+    nn::SymbolicTensor x = in[0].tensor;
+    if (in_shape.size() == 3)  // to Keras' (H, W, C) order first
+      x = apply(name + "_to_channels_last", std::make_shared<nn::Permute>(std::vector<std::int64_t>{2, 3, 1}), {{x, {}}}).tensor;
+    else
+      STRATA_CHECK(in[0].flattened_from.empty(), "a Reshape of flattened feature maps");
+    if (target.size() != 3) return apply(name, std::make_shared<nn::Reshape>(target), {{x, {}}});
+    x = apply(name + "_channels_last", std::make_shared<nn::Reshape>(target), {{x, {}}}).tensor;
+    return apply(name, std::make_shared<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}), {{x, {}}});
+  }
+  if (type == "Add") return apply(name, std::make_shared<nn::Add>(), in);
+  if (type == "Multiply") return apply(name, std::make_shared<nn::Multiply>(), in);
+  if (type == "Concatenate") return apply(name, std::make_shared<nn::Concatenate>(strata_axis(c.value("axis", std::int64_t{-1}), in_shape.size())), in);
+  if (type == "ZeroPadding2D") {
+    const Json p = c.at("padding");
+    std::array<nn::Size2, 2> pads{};
+    if (p.is_number()) pads = {nn::Size2{p.get<std::int64_t>(), p.get<std::int64_t>()}, nn::Size2{p.get<std::int64_t>(), p.get<std::int64_t>()}};
+    else if (p.at(0).is_number()) pads = {nn::Size2{p[0], p[0]}, nn::Size2{p[1], p[1]}};
+    else pads = {nn::Size2{p[0][0], p[0][1]}, nn::Size2{p[1][0], p[1][1]}};
+    return apply(name, std::make_shared<nn::ZeroPadding2D>(pads), in);
+  }
+  if (type == "Embedding")
+    return apply(name, std::make_shared<nn::Embedding>(c.at("input_dim").get<std::int64_t>(), c.at("output_dim").get<std::int64_t>(),
+                                                       c.value("mask_zero", false)),
+                 in);
+  if (type == "Masking") return apply(name, std::make_shared<nn::Masking>(c.value("mask_value", 0.0)), in);
+  if (type == "SimpleRNN" || type == "LSTM" || type == "GRU") {
+    const auto cell = type == "LSTM" ? ops::RnnCell::lstm : type == "GRU" ? ops::RnnCell::gru : ops::RnnCell::simple;
+    return apply(name, std::make_shared<nn::Recurrent>(cell, recurrent_options(c)), in);
+  }
+  throw Error("layer type " + type + " is not supported");
+}
+
+Tracked Builder::guarded(const Json& l, const std::vector<Tracked>& in) {
+  const std::string type = l.at("class_name");
+  try {
+    return layer(l, in);
+  } catch (const std::exception& e) {
+    problems_.push_back("  layer '" + layer_name(l) + "' (" + type + "): " + e.what());
+    return {};
+  }
+}
+
+void Builder::sequential(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last) {
+  const Json& layers = config.is_array() ? config : config.at("layers");
+  STRATA_CHECK(layers.is_array() && !layers.empty(), what_, ": the Sequential model has no layers");
+  for (std::size_t i = 0; i < layers.size(); ++i) {
+    const Json& l = layers[i];
+    if (i == 0) {  // the input shape: an InputLayer's, or the first layer's batch_input_shape
+      Json c = l.at("config");
+      const bool is_input = l.at("class_name") == "InputLayer";
+      if (!is_input && !c.contains("batch_input_shape") && !c.contains("batch_shape") && config.is_object() &&
+          config.contains("build_input_shape"))
+        c["batch_shape"] = config.at("build_input_shape");  // Keras 3 without an InputLayer
+      last = input_layer(c, is_input ? layer_name(l) : layer_name(l) + "_input");  // Keras' name
+      inputs.push_back(last.tensor);
+      if (is_input) continue;
+    }
+    if (!last.tensor.defined()) break;
+    last = guarded(l, {last});
+  }
+}
+
+// The (layer, node, tensor) triples a Functional layer reads: Keras 2 writes inbound_nodes as
+// [[[name, node, tensor, kwargs], ...]], Keras 3 as [{"args": [...], "kwargs": {...}}] with
+// {"class_name": "__keras_tensor__", "config": {"keras_history": [name, node, tensor]}} in args.
+std::vector<Json> inbound_tensors(const Json& node) {
+  std::vector<Json> out;
+  if (node.is_array()) {
+    for (const Json& ref : node) out.push_back(ref);
+    return out;
+  }
+  const std::function<void(const Json&)> walk = [&](const Json& v) {
+    if (v.is_array()) {
+      for (const Json& x : v) walk(x);
+    } else if (v.is_object() && v.value("class_name", std::string()) == "__keras_tensor__") {
+      out.push_back(v.at("config").at("keras_history"));
+    }
+  };
+  walk(node.at("args"));
+  return out;
+}
+
+// Keras 3 writes one tensor as [name, 0, 0] and several as [[name, 0, 0], ...].
+std::vector<Json> tensor_refs(const Json& refs) {
+  if (refs.is_array() && !refs.empty() && refs[0].is_string()) return {refs};
+  return refs.get<std::vector<Json>>();
+}
+
+void Builder::functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last) {
+  std::map<std::string, Tracked> outputs;
+  for (const Json& l : config.at("layers")) {
+    const std::string name = l.value("name", layer_name(l));
+    if (l.at("class_name") == "InputLayer") {
+      outputs[name] = input_layer(l.at("config"), name);
+      inputs.push_back(outputs[name].tensor);
+      continue;
+    }
+    const Json& nodes = l.at("inbound_nodes");
+    if (nodes.size() != 1) {
+      problems_.push_back("  layer '" + name + "': called " + std::to_string(nodes.size()) + " times (shared layers are not supported)");
+      continue;
+    }
+    std::vector<Tracked> in;
+    bool ready = true;
+    for (const Json& ref : inbound_tensors(nodes[0])) {
+      const auto it = outputs.find(ref.at(0).get<std::string>());
+      if (it == outputs.end() || !it->second.tensor.defined() || ref.at(1).get<int>() != 0 || ref.at(2).get<int>() != 0) ready = false;
+      else in.push_back(it->second);
+    }
+    if (!ready) continue;  // an input failed (already reported)
+    outputs[name] = guarded(l, in);
+  }
+  const auto outs = tensor_refs(config.at("output_layers"));
+  STRATA_CHECK(outs.size() == 1, what_, ": the model has ", outs.size(), " outputs; a Strata model has one");
+  last = outputs[outs[0].at(0).get<std::string>()];
+}
+
+std::shared_ptr<models::Model> Builder::build(const Json& model_config) {
+  const std::string cls = model_config.at("class_name");
+  const Json& config = model_config.at("config");
+  std::vector<nn::SymbolicTensor> inputs;
+  Tracked last;
+  if (cls == "Sequential") sequential(config, inputs, last);
+  else if (cls == "Model" || cls == "Functional") functional(config, inputs, last);
+  else throw Error(what_ + ": model class '" + cls + "' is not supported (Sequential, Model/Functional are)");
+  if (!problems_.empty()) {
+    std::string message = what_ + ": " + std::to_string(problems_.size()) + " layer(s) cannot be imported:";
+    for (const auto& p : problems_) message += "\n" + p;
+    throw Error(message);
+  }
+  STRATA_CHECK(last.tensor.defined() && !inputs.empty(), what_, ": the model has no layers");
+  const std::string name = config.is_object() ? config.value("name", std::string("keras_model")) : "keras_model";
+  return std::make_shared<models::Model>(inputs, last.tensor, name);
+}
+
+}  // namespace
+
+std::shared_ptr<models::Model> build_model(const Json& model_config, const ModelWeights& weights, const std::string& what) {
+  try {
+    return Builder(weights, what).build(model_config);
+  } catch (const Json::exception& e) {
+    throw Error(what + ": the model config is not what Keras writes (" + e.what() + ")");
+  }
+}
+
+std::vector<std::string> weight_names(const std::string& type, const Json& c) {
+  const bool bias = c.value("use_bias", true);
+  std::vector<std::string> names;
+  if (type == "Dense" || type == "Conv2D") names = {"kernel"};
+  else if (type == "DepthwiseConv2D") names = {"depthwise_kernel"};
+  else if (type == "SeparableConv2D") names = {"depthwise_kernel", "pointwise_kernel"};
+  else if (type == "SimpleRNN" || type == "LSTM" || type == "GRU") names = {"kernel", "recurrent_kernel"};
+  else if (type == "Embedding") return {"embeddings"};
+  else if (type == "PReLU") return {"alpha"};
+  else if (type == "BatchNormalization") {
+    if (c.value("scale", true)) names.push_back("gamma");
+    if (c.value("center", true)) names.push_back("beta");
+    names.insert(names.end(), {"moving_mean", "moving_variance"});
+    return names;
+  } else {
+    return {};
+  }
+  if (bias) names.push_back("bias");
+  return names;
+}
+
+Tensor to_strata_layout(const std::string& name, const Tensor& w) {
+  if (name == "kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();  // (kh,kw,in,out) -> (out,in,kh,kw)
+  if (name == "depthwise_kernel" && w.dim() == 4) {  // (kh,kw,in,mult) -> (in*mult,1,kh,kw)
+    const Tensor merged = w.reshape({w.size(0), w.size(1), w.size(2) * w.size(3)});
+    return merged.permute({2, 0, 1}).contiguous().unsqueeze(1).contiguous();
+  }
+  if (name == "pointwise_kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();
+  return w;
+}
+
+Tensor to_keras_layout(const std::string& name, const Tensor& w, std::int64_t depth_multiplier) {
+  if ((name == "kernel" || name == "pointwise_kernel") && w.dim() == 4) return w.permute({2, 3, 1, 0}).contiguous();
+  if (name == "depthwise_kernel" && w.dim() == 4) {  // (in*mult,1,kh,kw) -> (kh,kw,in,mult)
+    const Tensor spatial = w.reshape({w.size(0), w.size(2), w.size(3)}).permute({1, 2, 0}).contiguous();
+    return spatial.reshape({w.size(2), w.size(3), w.size(0) / depth_multiplier, depth_multiplier});
+  }
+  return w;
+}
+
+Tensor dense_rows_to_channels_first(const Tensor& kernel, const Shape& chw) {
+  return kernel.reshape({chw[1], chw[2], chw[0], kernel.size(1)}).permute({2, 0, 1, 3}).contiguous()
+      .reshape({shape_numel(chw), kernel.size(1)});
+}
+
+Tensor dense_rows_to_channels_last(const Tensor& kernel, const Shape& chw) {
+  return kernel.reshape({chw[0], chw[1], chw[2], kernel.size(1)}).permute({1, 2, 0, 3}).contiguous()
+      .reshape({shape_numel(chw), kernel.size(1)});
+}
+
+Shape flattened_input_of(const models::Model& model, const std::string& name) {
+  for (const auto& node : model.graph_nodes()) {
+    if (node->layer->name() != name || node->inputs.size() != 1) continue;
+    auto in = node->inputs[0];
+    while ((in->layer->type() == "Dropout" || in->layer->type() == "Activation") && in->inputs.size() == 1) in = in->inputs[0];
+    if (in->layer->type() == "Flatten" && in->inputs.size() == 1 && in->inputs[0]->shape.size() == 3) return in->inputs[0]->shape;
+  }
+  return {};
+}
+
+}  // namespace strata::interop::keras
