@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Strata's exported .keras archives (the main-job CNN, an LSTM model, a zoo ResNet-18) read back
+# Strata's exported .keras archives and Keras 2 .h5 files (the main-job CNN, an LSTM model, a zoo ResNet-18) read back
 # by tools/golden/keras3_numpy.py, which runs its own channels-last NumPy forward pass from the
 # archive's config.json and model.weights.h5 and compares with Strata's outputs. Skips (77)
 # when python3-h5py is missing.

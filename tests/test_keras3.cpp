@@ -52,7 +52,7 @@ void randomize_batch_norm(models::Model& m) {
 }  // namespace
 
 TEST(Keras3Import, GoldenArchivesReproduceTheNumPyForwardPass) {
-  for (const std::string name : {"cnn", "rnn", "bn_dropout"}) {
+  for (const std::string name : {"cnn", "rnn", "rnn_wrappers", "bn_dropout"}) {
     auto m = interop::import_keras_archive(golden(name + ".keras"));
     const Tensor y = run(*m, io::read_npy(golden(name + ".input.npy")));
     EXPECT_LT(relative_error(y, io::read_npy(golden(name + ".output.npy"))), 1e-5) << name;
@@ -82,10 +82,14 @@ TEST(Keras3Import, WeightsOnlyFileLoadsIntoTheSameArchitecture) {
 TEST(KerasExport, RoundTripsGiveIdenticalOutputs) {
   auto cnn = models::builtin_model("small_cnn", {1, 28, 28}, 10);  // the main job's network
   auto lstm = std::make_shared<models::Sequential>(
-      Shape{7, 3}, std::vector<nn::LayerPtr>{
-                       std::make_shared<nn::Recurrent>(ops::RnnCell::lstm, nn::RecurrentOptions(6).return_sequences(true)),
-                       std::make_shared<nn::Recurrent>(ops::RnnCell::gru, nn::RecurrentOptions(5)),
-                       std::make_shared<nn::Dense>(nn::DenseOptions(4).activation("softmax"))},
+      Shape{7, 3},
+      std::vector<nn::LayerPtr>{
+          std::make_shared<nn::Bidirectional>(
+              std::make_shared<nn::Recurrent>(ops::RnnCell::lstm, nn::RecurrentOptions(6).return_sequences(true))),
+          std::make_shared<nn::TimeDistributed>(std::make_shared<nn::Dense>(nn::DenseOptions(4).activation("tanh"))),
+          std::make_shared<nn::PReLU>(std::vector<std::int64_t>{1}, "random_uniform"),
+          std::make_shared<nn::Recurrent>(ops::RnnCell::lstm, nn::RecurrentOptions(5).go_backwards(true)),
+          std::make_shared<nn::Dense>(nn::DenseOptions(4).activation("softmax"))},
       "lstm_model");
   auto resnet = models::zoo("resnet18", models::ZooOptions().input_shape({3, 32, 32}).classes(10));
   randomize_batch_norm(*resnet);
@@ -98,7 +102,7 @@ TEST(KerasExport, RoundTripsGiveIdenticalOutputs) {
     const Tensor x = Tensor::uniform(batch, -1, 1);
     const Tensor y = run(*model, x);
     for (const std::string format : {".keras", ".h5"}) {
-      const fs::path path = keep && format == ".keras" ? fs::path(keep) / (name + format) : temp_file(name + format);
+      const fs::path path = keep ? fs::path(keep) / (name + format) : temp_file(name + format);
       if (format == ".keras") interop::export_keras_archive(*model, path.string());
       else interop::export_keras_h5(*model, path.string());
       auto back = format == ".keras" ? interop::import_keras_archive(path.string()) : interop::import_keras_h5(path.string());
@@ -106,7 +110,7 @@ TEST(KerasExport, RoundTripsGiveIdenticalOutputs) {
       // The same kernels on the same weights: equal up to the last bits (summation order can
       // differ only where a fused inference group changes, which it does not here).
       EXPECT_LE(relative_error(run(*back, x), y), 1e-6) << name << format;
-      if (keep && format == ".keras") {
+      if (keep) {
         io::write_npy((fs::path(keep) / (name + ".input.npy")).string(), x);
         io::write_npy((fs::path(keep) / (name + ".output.npy")).string(), y);
       } else {

@@ -10,8 +10,11 @@ model.weights.h5, where the model's layers (Sequential: without its InputLayer) 
 their class in snake_case with _1, _2 ... for repeats, each layer's variables stored as
 layers/<name>/vars/0, 1, ... in creation order, a recurrent layer's under layers/<name>/cell/vars.
 
+Keras 2 HDF5 full-model files (model.save('x.h5')) are read too: the model_config attribute, and
+each layer's weights in the order of its group's weight_names attribute (as Keras 2 loads them).
+
 usage: /usr/bin/python3 tools/golden/keras3_numpy.py check DIR
-         runs every DIR/<name>.keras on DIR/<name>.input.npy and compares with
+         runs every DIR/<name>.keras and DIR/<name>.h5 on DIR/<name>.input.npy and compares with
          DIR/<name>.output.npy (what Strata computed); exits 1 above relative error 1e-5.
 """
 import io
@@ -42,8 +45,19 @@ def weight_layers(model_config):
     return layers
 
 
+def var_groups(layer):
+    """Where a layer keeps its variables, under its own path: a recurrent layer in its cell, a
+    Bidirectional in its forward_layer and backward_layer, a TimeDistributed in its layer."""
+    cls = layer["class_name"]
+    if cls == "Bidirectional":
+        return [f"{d}_layer/{g}" for d in ("forward", "backward") for g in var_groups(layer["config"]["layer"])]
+    if cls == "TimeDistributed":
+        return ["layer/" + g for g in var_groups(layer["config"]["layer"])]
+    return ["cell/vars" if cls in RECURRENT else "vars"]
+
+
 def layer_paths(model_config):
-    """Keras 3's weights-file path of each layer of model.layers, by layer name."""
+    """Keras 3's weights-file groups of each layer of model.layers, by layer name."""
     used, out = {}, {}
     for l in weight_layers(model_config):
         base = snake_case(l["class_name"])
@@ -53,21 +67,27 @@ def layer_paths(model_config):
         else:
             used[base] = 0
             path = f"layers/{base}"
-        out[l["config"]["name"]] = path + ("/cell/vars" if l["class_name"] in RECURRENT else "/vars")
+        out[l["config"]["name"]] = [path + "/" + g for g in var_groups(l)]
     return out
+
+
+def write_groups(h5, model_config, weights):
+    """Each layer's flat weight list, split evenly over its groups (a Bidirectional's halves)."""
+    h5.create_group("vars")
+    for name, groups in layer_paths(model_config).items():
+        values = weights.get(name, [])
+        per_group = len(values) // len(groups)
+        for k, group in enumerate(groups):
+            g = h5.require_group(group)
+            for i, value in enumerate(values[k * per_group:(k + 1) * per_group]):
+                g[str(i)] = np.asarray(value, dtype=np.float32)
 
 
 def write_archive(path, model_config, weights):
     """weights: layer name -> list of arrays in Keras' order."""
     buffer = io.BytesIO()
     with h5py.File(buffer, "w") as h5:
-        h5.create_group("vars")
-        for name, group in layer_paths(model_config).items():
-            g = h5.create_group(group)
-            if group.endswith("/cell/vars"):
-                h5.require_group(group[: -len("/cell/vars")] + "/vars")
-            for i, value in enumerate(weights.get(name, [])):
-                g[str(i)] = np.asarray(value, dtype=np.float32)
+        write_groups(h5, model_config, weights)
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("metadata.json", json.dumps({"keras_version": "3.5.0", "date_saved": "2026-12-01@00:00:00"}))
         zf.writestr("config.json", json.dumps(model_config))
@@ -77,11 +97,7 @@ def write_archive(path, model_config, weights):
 def write_weights_file(path, model_config, weights):
     """A Keras 3 model.save_weights('x.weights.h5') file: the same layout, outside a zip."""
     with h5py.File(path, "w") as h5:
-        h5.create_group("vars")
-        for name, group in layer_paths(model_config).items():
-            g = h5.create_group(group)
-            for i, value in enumerate(weights.get(name, [])):
-                g[str(i)] = np.asarray(value, dtype=np.float32)
+        write_groups(h5, model_config, weights)
 
 
 def read_archive(path):
@@ -90,11 +106,26 @@ def read_archive(path):
         metadata = json.loads(zf.read("metadata.json"))
         with h5py.File(io.BytesIO(zf.read("model.weights.h5")), "r") as h5:
             weights = {}
-            for name, group in layer_paths(config).items():
-                assert group in h5, f"{path}: no {group} for layer {name}"
-                vars_ = h5[group]
-                weights[name] = [np.array(vars_[str(i)], dtype=np.float64) for i in range(len(vars_))]
+            for name, groups in layer_paths(config).items():
+                weights[name] = []
+                for group in groups:
+                    assert group in h5, f"{path}: no {group} for layer {name}"
+                    vars_ = h5[group]
+                    weights[name] += [np.array(vars_[str(i)], dtype=np.float64) for i in range(len(vars_))]
     assert "keras_version" in metadata
+    return config, weights
+
+
+def read_keras2_h5(path):
+    with h5py.File(path, "r") as f:
+        config = f.attrs["model_config"]
+        config = json.loads(config.decode() if isinstance(config, bytes) else config)
+        group = f["model_weights"]
+        weights = {}
+        for name in group.attrs["layer_names"]:
+            name = name.decode() if isinstance(name, bytes) else name
+            names = group[name].attrs.get("weight_names", [])
+            weights[name] = [np.array(group[name][n.decode() if isinstance(n, bytes) else n], dtype=np.float64) for n in names]
     return config, weights
 
 
@@ -244,7 +275,7 @@ def apply_layer(cls, c, w, xs):
         y = np.where(x >= c.get("threshold", 0.0), x, c.get("negative_slope", 0.0) * (x - c.get("threshold", 0.0)))
         return y if c.get("max_value") is None else np.minimum(y, c["max_value"])
     if cls == "LeakyReLU":
-        return np.where(x >= 0, x, c.get("negative_slope", 0.3) * x)
+        return np.where(x >= 0, x, c.get("negative_slope", c.get("alpha", 0.3)) * x)  # Keras 2: alpha
     if cls == "ELU":
         return np.where(x > 0, x, c.get("alpha", 1.0) * (np.exp(np.minimum(x, 0)) - 1))
     if cls == "Softmax":
@@ -275,12 +306,30 @@ def apply_layer(cls, c, w, xs):
         return w[0][x.astype(np.int64)]
     if cls in RECURRENT:
         return rnn(cls, x, w, c)
+    if cls == "PReLU":
+        return np.maximum(x, 0) + w[0] * np.minimum(x, 0)  # alpha has 1 on the shared axes
+    if cls == "Bidirectional":
+        inner, half = c["layer"], len(w) // 2
+        forward_ = rnn(inner["class_name"], x, w[:half], inner["config"])
+        backward_config = dict(inner["config"], go_backwards=not inner["config"].get("go_backwards", False))
+        backward_ = rnn(inner["class_name"], x, w[half:], backward_config)
+        if inner["config"].get("return_sequences", False):
+            backward_ = backward_[:, ::-1]  # Keras puts the backward sequence back in time order
+        mode = c.get("merge_mode", "concat")
+        if mode == "concat":
+            return np.concatenate([forward_, backward_], axis=-1)
+        return {"sum": forward_ + backward_, "mul": forward_ * backward_, "ave": (forward_ + backward_) / 2}[mode]
+    if cls == "TimeDistributed":
+        return apply_layer(c["layer"]["class_name"], c["layer"]["config"], w, xs)  # Dense acts on the last axis
     raise NotImplementedError(cls)
 
 
 def inbound(layer):
-    """The layer names a Functional layer reads (Keras 3's __keras_tensor__ references)."""
+    """The layer names a Functional layer reads (Keras 3's __keras_tensor__ references, Keras 2's
+    [name, node, tensor, kwargs] lists)."""
     names = []
+    if layer["inbound_nodes"] and isinstance(layer["inbound_nodes"][0], list):
+        return [ref[0] for ref in layer["inbound_nodes"][0]]
 
     def walk(v):
         if isinstance(v, list):
@@ -313,11 +362,13 @@ def forward(config, weights, x):
 
 
 def check(folder):
-    names = sorted(f[: -len(".keras")] for f in os.listdir(folder) if f.endswith(".keras"))
-    assert names, f"no .keras files in {folder}"
+    files = sorted(f for f in os.listdir(folder) if f.endswith(".keras") or f.endswith(".h5"))
+    assert files, f"no .keras or .h5 files in {folder}"
     worst = 0.0
-    for name in names:
-        config, weights = read_archive(os.path.join(folder, name + ".keras"))
+    for file in files:
+        name, kind = os.path.splitext(file)
+        path = os.path.join(folder, file)
+        config, weights = read_archive(path) if kind == ".keras" else read_keras2_h5(path)
         x = np.load(os.path.join(folder, name + ".input.npy")).astype(np.float64)
         expected = np.load(os.path.join(folder, name + ".output.npy")).astype(np.float64)
         if x.ndim == 4:  # Strata's NCHW input and output -> Keras' NHWC
@@ -327,7 +378,7 @@ def check(folder):
             y = y.transpose(0, 3, 1, 2)
         error = np.abs(y - expected).max() / max(np.abs(expected).max(), 1e-12)
         worst = max(worst, error)
-        print(f"{name}.keras: NumPy forward pass vs Strata: relative error {error:.2e} "
+        print(f"{file}: NumPy forward pass vs Strata: relative error {error:.2e} "
               f"({len(config['config']['layers'])} layers, output {list(y.shape)})")
     print(f"worst relative error {worst:.2e}")
     return 0 if worst < 1e-5 else 1

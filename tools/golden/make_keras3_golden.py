@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Golden Keras 3 files for Strata's .keras import: a CNN, an RNN and a functional model with
-BatchNormalization and Dropout, written in Keras 3's layout (tools/golden/keras3_numpy.py has
+"""Golden Keras 3 files for Strata's .keras import: a CNN, two RNNs (one with Bidirectional and
+TimeDistributed) and a functional model with BatchNormalization and Dropout, written in Keras 3's layout (tools/golden/keras3_numpy.py has
 the layout and the NumPy forward pass), plus a weights-only `.weights.h5` file, each with an
 input batch and the NumPy channels-last forward pass's output as the expected result.
 
@@ -112,6 +112,35 @@ def rnn():
     return config, weights, x
 
 
+def rnn_wrappers():
+    """Bidirectional and TimeDistributed, whose weights Keras keeps in nested groups."""
+    lstm = {"module": "keras.layers", "class_name": "LSTM", "registered_name": None,
+            "config": {"name": "lstm", "units": 4, "return_sequences": True, "activation": "tanh",
+                       "recurrent_activation": "sigmoid", "use_bias": True}}
+    gru = {"module": "keras.layers", "class_name": "GRU", "registered_name": None,
+           "config": {"name": "gru", "units": 3, "return_sequences": False, "reset_after": True}}
+    dense = {"module": "keras.layers", "class_name": "Dense", "registered_name": None,
+             "config": {"name": "dense", "units": 5, "activation": "relu", "use_bias": True}}
+    config = sequential("keras3_rnn_wrappers", [
+        input_layer("input_layer", [None, 5, 3]),
+        layer("Bidirectional", "bidirectional", layer=lstm, merge_mode="concat"),
+        layer("TimeDistributed", "time_distributed", layer=dense),
+        layer("PReLU", "p_re_lu", shared_axes=[1]),
+        layer("Bidirectional", "bidirectional_1", layer=gru, merge_mode="sum"),
+        layer("Dense", "out", units=2, activation="linear"),
+    ])
+    lstm_weights = lambda: [normal(3, 16), normal(4, 16), normal(16, scale=0.1)]
+    gru_weights = lambda: [normal(5, 9), normal(3, 9), normal(2, 9, scale=0.1)]
+    weights = {
+        "bidirectional": lstm_weights() + lstm_weights(),
+        "time_distributed": [normal(8, 5), normal(5, scale=0.1)],
+        "p_re_lu": [rng.uniform(0.05, 0.5, (1, 5)).astype(np.float32)],
+        "bidirectional_1": gru_weights() + gru_weights(),
+        "out": [normal(3, 2), normal(2, scale=0.1)],
+    }
+    return config, weights, normal(3, 5, 3, scale=1.0)
+
+
 def bn_dropout():
     f = functional("keras3_bn_dropout", [
         input_layer("image", [None, 8, 8, 3], functional=True),
@@ -122,7 +151,8 @@ def bn_dropout():
         layer("Conv2D", "conv_b", ["image"], filters=4, kernel_size=[1, 1], strides=[1, 1], padding="valid",
               activation="linear", use_bias=True),
         layer("Add", "add", ["relu_a", "conv_b"]),
-        layer("Concatenate", "concat", ["add", "conv_b"], axis=-1),
+        layer("PReLU", "prelu", ["add"], shared_axes=[1, 2]),
+        layer("Concatenate", "concat", ["prelu", "conv_b"], axis=-1),
         layer("ZeroPadding2D", "pad", ["concat"], padding=[[1, 0], [0, 1]], data_format="channels_last"),
         layer("SeparableConv2D", "sep", ["pad"], filters=5, kernel_size=[3, 3], strides=[2, 2], padding="valid",
               depth_multiplier=1, activation="linear", use_bias=True),
@@ -141,6 +171,7 @@ def bn_dropout():
         "conv_a": [normal(3, 3, 3, 4)],
         "bn_a": [rng.uniform(0.5, 1.5, 4).astype(np.float32), normal(4, scale=0.2), normal(4, scale=0.2), var(4)],
         "conv_b": [normal(1, 1, 3, 4), normal(4, scale=0.1)],
+        "prelu": [rng.uniform(0.05, 0.5, (1, 1, 4)).astype(np.float32)],
         "sep": [normal(3, 3, 8, 1), normal(1, 1, 8, 5), normal(5, scale=0.1)],
         "bn_b": [rng.uniform(0.5, 1.5, 5).astype(np.float32), normal(5, scale=0.2), var(5)],
         "dense": [normal(5, 6), normal(6, scale=0.1)],
@@ -160,7 +191,8 @@ def save(name, config, weights, x):
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    made = {name: make() for name, make in (("cnn", cnn), ("rnn", rnn), ("bn_dropout", bn_dropout))}
+    made = {name: make() for name, make in (("cnn", cnn), ("rnn", rnn), ("rnn_wrappers", rnn_wrappers),
+                                                 ("bn_dropout", bn_dropout))}
     for name, (config, weights, x) in made.items():
         save(name, config, weights, x)
     # A weights-only file for the CNN's architecture, with other weights than the archive's

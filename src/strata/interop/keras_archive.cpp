@@ -18,28 +18,29 @@ constexpr const char* kMetadata = "metadata.json";
 constexpr std::size_t kMaxJsonBytes = std::size_t{64} << 20;    // a config of 100,000 layers is ~50 MB
 constexpr std::size_t kMaxWeightBytes = std::size_t{16} << 30;  // beyond any model this machine can hold
 
-bool is_recurrent(const std::string& cls) { return cls == "SimpleRNN" || cls == "LSTM" || cls == "GRU"; }
-
-// Keras 3 keeps a layer's weights under <path>/vars (a recurrent layer's under <path>/cell/vars)
-// as datasets named 0, 1, ...: read in index order, and check the count.
+// Keras 3 keeps a layer's weights in groups under its path (keras::var_groups), as datasets
+// named 0, 1, ...: read in index order, each group's count checked.
 std::vector<Tensor> read_vars(const hdf5::File& file, const std::string& layer_path, const std::string& cls,
-                              std::size_t expected, const std::string& what, const std::string& layer) {
-  const std::string vars = layer_path + (is_recurrent(cls) ? "/cell/vars" : "/vars");
-  if (!hdf5::has_link(file.id(), vars)) {
-    STRATA_CHECK(expected == 0, what, ": '", file.label(), "' has no weights for layer '", layer, "' (", cls,
-                 "); expected ", expected, " under ", vars);
-    return {};
-  }
-  hdf5::Handle group(H5Gopen2(file.id(), vars.c_str(), H5P_DEFAULT), H5Gclose);
-  STRATA_CHECK(group.ok(), what, ": '", file.label(), "': ", vars, " is not a group");
-  const auto members = hdf5::member_names(group.get());
-  STRATA_CHECK(members.size() == expected, what, ": '", file.label(), "' holds ", members.size(), " weights for layer '",
-               layer, "' (", cls, ") under ", vars, "; its config makes ", expected);
+                              const Json& config, const std::string& what, const std::string& layer) {
   std::vector<Tensor> out;
-  for (std::size_t i = 0; i < expected; ++i) {
-    const std::string name = std::to_string(i);
-    STRATA_CHECK(hdf5::has_link(group.get(), name), what, ": '", file.label(), "': ", vars, " has no weight ", name);
-    out.push_back(hdf5::read_dataset(group.get(), name, what));
+  for (const auto& g : keras::var_groups(cls, config)) {
+    const std::string vars = layer_path + "/" + g.path;
+    const std::size_t expected = g.names.size();
+    if (!hdf5::has_link(file.id(), vars)) {
+      STRATA_CHECK(expected == 0, what, ": '", file.label(), "' has no weights for layer '", layer, "' (", cls,
+                   "); expected ", expected, " under ", vars);
+      continue;
+    }
+    hdf5::Handle group(H5Gopen2(file.id(), vars.c_str(), H5P_DEFAULT), H5Gclose);
+    STRATA_CHECK(group.ok(), what, ": '", file.label(), "': ", vars, " is not a group");
+    const auto members = hdf5::member_names(group.get());
+    STRATA_CHECK(members.size() == expected, what, ": '", file.label(), "' holds ", members.size(), " weights for layer '",
+                 layer, "' (", cls, ") under ", vars, "; its config makes ", expected);
+    for (std::size_t i = 0; i < expected; ++i) {
+      const std::string name = std::to_string(i);
+      STRATA_CHECK(hdf5::has_link(group.get(), name), what, ": '", file.label(), "': ", vars, " has no weight ", name);
+      out.push_back(hdf5::read_dataset(group.get(), name, what));
+    }
   }
   return out;
 }
@@ -88,7 +89,7 @@ ModelWeights read_keras3_weights(const hdf5::File& file, const Json& model_confi
     for (std::size_t i = 0; i < layers.size(); ++i) {
       const std::string name = layer_name_of(layers[i]);
       const auto names = weight_names(classes[i], layers[i].at("config"));
-      const auto values = read_vars(file, paths[i], classes[i], names.size(), what, name);
+      const auto values = read_vars(file, paths[i], classes[i], layers[i].at("config"), what, name);
       auto& weights = out[name];
       for (std::size_t k = 0; k < names.size(); ++k) weights.emplace_back(names[k], values[k]);
     }
@@ -115,7 +116,7 @@ void load_keras3_weights(const hdf5::File& file, models::Model& model) {
     const ExportedLayer& l = *layers[i];
     std::vector<Tensor> values;
     try {
-      values = read_vars(file, paths[i], l.class_name, l.weights.size(), what, l.name);
+      values = read_vars(file, paths[i], l.class_name, l.config, what, l.name);
     } catch (const Error& e) {
       problems.push_back(std::string("  ") + e.what());
       continue;
@@ -173,10 +174,12 @@ void export_keras_archive(models::Model& model, const std::string& path) {
     }
   const auto paths = keras::weight_paths(classes);
   for (std::size_t i = 0; i < layers.size(); ++i) {
-    const auto own = writer.group(writer.root(), paths[i] + "/vars");
-    const auto vars = layers[i]->recurrent ? writer.group(writer.root(), paths[i] + "/cell/vars") : own;
-    for (std::size_t k = 0; k < layers[i]->weights.size(); ++k)
-      writer.dataset(vars->get(), std::to_string(k), layers[i]->weights[k].second);
+    writer.group(writer.root(), paths[i] + "/vars");  // the layer's own, empty where Keras nests them
+    std::size_t k = 0;  // the layer's weights are in var_groups order
+    for (const auto& g : keras::var_groups(layers[i]->class_name, layers[i]->config)) {
+      const auto vars = writer.group(writer.root(), paths[i] + "/" + g.path);
+      for (std::size_t j = 0; j < g.names.size(); ++j, ++k) writer.dataset(vars->get(), std::to_string(j), layers[i]->weights.at(k).second);
+    }
   }
   const Json metadata = {{"keras_version", "3.5.0"}, {"date_saved", date_saved()}, {"producer", "strata"}};
   io::write_file_atomically(path, io::make_zip({{kMetadata, metadata.dump()}, {kConfig, exported.config.dump()}, {kWeights, writer.bytes()}}));

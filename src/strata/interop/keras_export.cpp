@@ -1,6 +1,5 @@
 #include "strata/interop/keras_export.h"
 
-#include <cctype>
 #include <map>
 
 #include "strata/nn/layers.h"
@@ -54,8 +53,24 @@ class Describer {
   TensorInfo layer(const nn::LayerPtr& l, const std::vector<TensorInfo>& in, ExportedLayer& out, Json& config);
 
  private:
+  // A layer serialized inside another (Bidirectional's, TimeDistributed's "layer").
+  Json nested(const std::string& type, const Json& config) const {
+    if (dialect_ == Dialect::keras2) return {{"class_name", type}, {"config", config}};
+    return {{"module", "keras.layers"}, {"class_name", type}, {"config", config}, {"registered_name", nullptr}};
+  }
   Dialect dialect_;
 };
+
+Json recurrent_config(const std::string& type, const Json& strata) {
+  if (strata.value("return_state", false)) throw Unsupported("return_state (a layer with several outputs)");
+  Json c = {{"units", strata.at("units")}, {"activation", keras_activation(strata.at("activation"))},
+            {"return_state", false}, {"stateful", false}, {"unroll", false}};
+  if (type != "SimpleRNN") c["recurrent_activation"] = keras_activation(strata.at("recurrent_activation"));
+  for (const char* k : {"use_bias", "dropout", "recurrent_dropout", "return_sequences", "go_backwards"}) c[k] = strata.at(k);
+  if (type == "LSTM") c["unit_forget_bias"] = strata.at("unit_forget_bias");
+  if (type == "GRU") c["reset_after"] = strata.at("reset_after");
+  return c;
+}
 
 TensorInfo Describer::layer(const nn::LayerPtr& l, const std::vector<TensorInfo>& in, ExportedLayer& out, Json& c) {
   const std::string type = l->type();
@@ -147,20 +162,29 @@ TensorInfo Describer::layer(const nn::LayerPtr& l, const std::vector<TensorInfo>
   } else if (type == "Masking") {
     c["mask_value"] = strata.at("mask_value");
   } else if (type == "SimpleRNN" || type == "LSTM" || type == "GRU") {
-    if (strata.value("return_state", false)) throw Unsupported("return_state (a layer with several outputs)");
-    c["units"] = strata.at("units");
-    c["activation"] = keras_activation(strata.at("activation"));
-    if (type != "SimpleRNN") c["recurrent_activation"] = keras_activation(strata.at("recurrent_activation"));
-    for (const char* k : {"use_bias", "dropout", "recurrent_dropout", "return_sequences", "go_backwards"}) c[k] = strata.at(k);
-    c["return_state"] = false;
-    c["stateful"] = false;
-    c["unroll"] = false;
-    if (type == "LSTM") c["unit_forget_bias"] = strata.at("unit_forget_bias");
-    if (type == "GRU") c["reset_after"] = strata.at("reset_after");
-    out.recurrent = true;
+    c.update(recurrent_config(type, strata));
+  } else if (type == "Bidirectional") {
+    const Json& inner = strata.at("layer");
+    const std::string inner_type = inner.at("class_name");
+    Json ic = recurrent_config(inner_type, inner.at("config"));
+    ic["name"] = inner.at("config").at("name");
+    c["layer"] = nested(inner_type, ic);
+    c["merge_mode"] = strata.at("merge_mode");
+  } else if (type == "TimeDistributed") {
+    const Json& inner = strata.at("layer");
+    if (inner.at("class_name") != "Dense" || x.size() != 2)
+      throw Unsupported("of " + inner.at("class_name").get<std::string>() + " on " + shape_str(x) + " (only Dense over (time, features))");
+    const Json& d = inner.at("config");
+    c["layer"] = nested("Dense", {{"name", d.value("name", std::string("dense"))}, {"units", d.at("units")},
+                                  {"activation", keras_activation(d.at("activation"))}, {"use_bias", d.at("use_bias")}});
+  } else if (type == "PReLU") {
+    Json axes = Json::array();
+    for (auto a : strata.at("shared_axes").get<std::vector<std::int64_t>>()) axes.push_back(keras_axis(a, x.size()));
+    c["shared_axes"] = axes.empty() ? Json() : axes;
   } else {
     throw Unsupported("has no Keras equivalent");
   }
+  out.config = c;
   const std::int64_t multiplier = strata.value("depth_multiplier", std::int64_t{1});
   for (const std::string& name : weight_names(type, c)) {
     Tensor w = to_keras_layout(name, weight_value(l, name), multiplier);
@@ -209,41 +233,6 @@ Json keras3_tensor(const std::string& layer, const Shape& shape) {
 }
 
 }  // namespace
-
-std::string snake_case(const std::string& class_name) {
-  std::string s;
-  for (char ch : class_name)
-    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') s += ch;
-  std::string a;  // "_" before an upper-case letter that starts a word ("BatchNormalization")
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (i > 0 && std::isupper(static_cast<unsigned char>(s[i])) && i + 1 < s.size() &&
-        std::islower(static_cast<unsigned char>(s[i + 1])))
-      a += '_';
-    a += s[i];
-  }
-  std::string b;  // and between a lower-case and an upper-case letter ("ReLU" -> "Re_LU")
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (i > 0 && std::islower(static_cast<unsigned char>(a[i - 1])) && std::isupper(static_cast<unsigned char>(a[i]))) b += '_';
-    b += static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
-  }
-  return b;
-}
-
-std::vector<std::string> weight_paths(const std::vector<std::string>& class_names) {
-  std::map<std::string, int> used;
-  std::vector<std::string> out;
-  for (const auto& cls : class_names) {
-    const std::string base = snake_case(cls);
-    const auto it = used.find(base);
-    if (it == used.end()) {
-      used[base] = 0;
-      out.push_back("layers/" + base);
-    } else {
-      out.push_back("layers/" + base + "_" + std::to_string(++it->second));
-    }
-  }
-  return out;
-}
 
 ExportedModel describe(models::Model& model, Dialect dialect, const std::string& what) {
   model.ensure_built();

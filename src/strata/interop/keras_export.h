@@ -17,7 +17,7 @@ struct ExportedLayer {
   std::string name;        // the layer's name (Keras 2 groups weights by it)
   std::string class_name;  // Keras' class
   LayerWeights weights;    // Keras' short names, channels-last values, in Keras' order
-  bool recurrent = false;  // Keras keeps a recurrent layer's weights in its cell
+  nlohmann::json config;   // the layer's Keras config (where its weights live: var_groups)
   Shape kernel_rows_from;  // a Dense after a Flatten of feature maps: Strata's (C, H, W) (rows reordered)
 };
 
@@ -28,13 +28,5 @@ struct ExportedModel {
 
 // Throws, listing every layer that has no Keras equivalent, before anything is written.
 ExportedModel describe(models::Model& model, Dialect dialect, const std::string& what);
-
-// Keras' snake_case of a class name ("BatchNormalization" -> "batch_normalization",
-// "ReLU" -> "re_lu"): Keras 3 names a model's layers by it in the weights file.
-std::string snake_case(const std::string& class_name);
-
-// Keras 3's weights-file path of each layer ("layers/conv2d_1"), in model order, given each
-// layer's class name in that order (a class's second layer gets "_1", and so on).
-std::vector<std::string> weight_paths(const std::vector<std::string>& class_names);
 
 }  // namespace strata::interop::keras

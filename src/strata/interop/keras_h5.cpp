@@ -18,7 +18,8 @@ using Json = nlohmann::json;
 using hdf5::Handle;
 
 // Keras 2: the weights of every layer group listed in layer_names, through each group's
-// weight_names ("conv2d_1_1/kernel:0" -> "kernel"), in file order.
+// weight_names ("conv2d_1_1/kernel:0" -> "kernel", ".../forward_lstm/lstm_cell/kernel:0" ->
+// "forward/kernel"), in file order.
 keras::ModelWeights read_keras2_weights(hid_t root, const std::string& what) {
   keras::ModelWeights out;
   for (const auto& layer : hdf5::read_strings(root, "layer_names", what)) {
@@ -26,11 +27,8 @@ keras::ModelWeights read_keras2_weights(hid_t root, const std::string& what) {
     STRATA_CHECK(group.ok(), what, ": layer group '", layer, "' listed in layer_names is missing");
     auto& weights = out[layer];
     if (!hdf5::has_attribute(group.get(), "weight_names")) continue;
-    for (const auto& path : hdf5::read_strings(group.get(), "weight_names", what)) {
-      std::string name = path.substr(path.rfind('/') == std::string::npos ? 0 : path.rfind('/') + 1);
-      name = name.substr(0, name.find(':'));
-      weights.emplace_back(name, hdf5::read_dataset(group.get(), path, what));
-    }
+    for (const auto& path : hdf5::read_strings(group.get(), "weight_names", what))
+      weights.emplace_back(keras::strata_weight_name(path), hdf5::read_dataset(group.get(), path, what));
   }
   return out;
 }
@@ -117,12 +115,10 @@ void export_keras_h5(models::Model& model, const std::string& path) {
   for (const auto& layer : exported.layers) {
     layer_names.push_back(layer.name);
     const auto group = writer.group(weights->get(), layer.name);
-    // Keras 2 names a weight "<layer>/<weight>:0" ("<layer>/<cell>/<weight>:0" in recurrent
-    // layers) and loads a layer's weights in weight_names order.
-    const std::string prefix = layer.name + "/" + (layer.recurrent ? keras::snake_case(layer.class_name) + "_cell/" : "");
+    // Keras 2 loads a layer's weights in weight_names order.
     std::vector<std::string> names;
     for (const auto& [name, value] : layer.weights) {
-      names.push_back(prefix + name + ":0");
+      names.push_back(keras::keras2_weight_path(layer.name, layer.class_name, layer.config, name));
       const auto slash = names.back().rfind('/');
       writer.dataset(writer.group(group->get(), names.back().substr(0, slash))->get(), names.back().substr(slash + 1), value);
     }

@@ -1,5 +1,6 @@
 #include "strata/interop/keras_layers.h"
 
+#include <cctype>
 #include <functional>
 #include <set>
 
@@ -18,8 +19,9 @@ std::int64_t strata_axis(std::int64_t keras_axis, std::size_t example_rank) {
   return keras_axis == 3 ? 1 : keras_axis + 1;  // H (1) -> 2, W (2) -> 3, C (3) -> 1
 }
 
-std::string activation_of(const Json& c, const char* key = "activation") {
-  const Json a = c.value(key, Json("linear"));
+// Keras' default is "linear" for most layers, "tanh" / "sigmoid" in recurrent ones.
+std::string activation_of(const Json& c, const char* key = "activation", const char* keras_default = "linear") {
+  const Json a = c.value(key, Json(keras_default));
   STRATA_CHECK(a.is_string(), "activation ", a.dump(), " (only built-in activations given by name)");
   const std::string name = a.get<std::string>();
   return name == "linear" ? "" : name;
@@ -110,8 +112,8 @@ nn::RecurrentOptions recurrent_options(const Json& c) {
   STRATA_CHECK(!c.value("return_state", false), "return_state (a layer with several outputs)");
   STRATA_CHECK(!c.value("stateful", false), "stateful recurrent layers");
   nn::RecurrentOptions o(c.at("units").get<std::int64_t>());
-  o.activation(activation_of(c))
-      .recurrent_activation(activation_of(c, "recurrent_activation"))
+  o.activation(activation_of(c, "activation", "tanh"))
+      .recurrent_activation(activation_of(c, "recurrent_activation", "sigmoid"))
       .use_bias(c.value("use_bias", true))
       .unit_forget_bias(c.value("unit_forget_bias", true))
       .dropout(c.value("dropout", 0.0))
@@ -216,6 +218,31 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
   if (type == "SimpleRNN" || type == "LSTM" || type == "GRU") {
     const auto cell = type == "LSTM" ? ops::RnnCell::lstm : type == "GRU" ? ops::RnnCell::gru : ops::RnnCell::simple;
     return apply(name, std::make_shared<nn::Recurrent>(cell, recurrent_options(c)), in);
+  }
+  if (type == "PReLU") {
+    std::vector<std::int64_t> shared;
+    const Json axes = c.value("shared_axes", Json());
+    if (!axes.is_null())
+      for (const Json& a : axes.is_array() ? axes : Json::array({axes})) shared.push_back(strata_axis(a.get<std::int64_t>(), in_shape.size()));
+    return apply(name, std::make_shared<nn::PReLU>(shared), in);
+  }
+  if (type == "Bidirectional") {
+    const Json& inner = c.at("layer");
+    const std::string inner_type = inner.at("class_name");
+    STRATA_CHECK(inner_type == "SimpleRNN" || inner_type == "LSTM" || inner_type == "GRU", "a Bidirectional around ", inner_type);
+    STRATA_CHECK(c.contains("merge_mode") && c.at("merge_mode").is_string(), "merge_mode None (a layer with two outputs)");
+    const auto cell = inner_type == "LSTM" ? ops::RnnCell::lstm : inner_type == "GRU" ? ops::RnnCell::gru : ops::RnnCell::simple;
+    auto rnn = std::make_shared<nn::Recurrent>(cell, recurrent_options(inner.at("config")).name(inner.at("config").value("name", std::string("rnn"))));
+    return apply(name, std::make_shared<nn::Bidirectional>(rnn, c.at("merge_mode").get<std::string>()), in);
+  }
+  if (type == "TimeDistributed") {
+    const Json& inner = c.at("layer");
+    const Json& ic = inner.at("config");
+    STRATA_CHECK(inner.at("class_name") == "Dense" && in_shape.size() == 2, "a TimeDistributed ", inner.at("class_name").get<std::string>(),
+                 " on input ", shape_str(in_shape), " (only Dense over (time, features))");
+    auto dense = std::make_shared<nn::Dense>(nn::DenseOptions(ic.at("units")).activation(activation_of(ic)).use_bias(ic.value("use_bias", true)));
+    dense->set_name(ic.value("name", std::string("dense")));
+    return apply(name, std::make_shared<nn::TimeDistributed>(dense), in);
   }
   throw Error("layer type " + type + " is not supported");
 }
@@ -333,13 +360,17 @@ std::shared_ptr<models::Model> build_model(const Json& model_config, const Model
   }
 }
 
-std::vector<std::string> weight_names(const std::string& type, const Json& c) {
-  const bool bias = c.value("use_bias", true);
+namespace {
+bool is_recurrent(const std::string& type) { return type == "SimpleRNN" || type == "LSTM" || type == "GRU"; }
+
+// The names of a layer's own weights (no nesting), in Keras' order.
+std::vector<std::string> own_weight_names(const std::string& type, const Json& c) {
+  const bool bias = c.is_object() ? c.value("use_bias", true) : true;
   std::vector<std::string> names;
   if (type == "Dense" || type == "Conv2D") names = {"kernel"};
   else if (type == "DepthwiseConv2D") names = {"depthwise_kernel"};
   else if (type == "SeparableConv2D") names = {"depthwise_kernel", "pointwise_kernel"};
-  else if (type == "SimpleRNN" || type == "LSTM" || type == "GRU") names = {"kernel", "recurrent_kernel"};
+  else if (is_recurrent(type)) names = {"kernel", "recurrent_kernel"};
   else if (type == "Embedding") return {"embeddings"};
   else if (type == "PReLU") return {"alpha"};
   else if (type == "BatchNormalization") {
@@ -353,6 +384,98 @@ std::vector<std::string> weight_names(const std::string& type, const Json& c) {
   if (bias) names.push_back("bias");
   return names;
 }
+}  // namespace
+
+std::vector<VarGroup> var_groups(const std::string& type, const Json& c) {
+  if (type == "Bidirectional" || type == "TimeDistributed") {
+    const Json& inner = c.at("layer");
+    const std::string inner_type = inner.at("class_name");
+    std::vector<VarGroup> out;
+    for (const auto& g : var_groups(inner_type, inner.at("config"))) {
+      if (type == "TimeDistributed") {
+        out.push_back({"layer/" + g.path, g.names});
+        continue;
+      }
+      for (const std::string direction : {"forward", "backward"}) {
+        VarGroup d{direction + "_layer/" + g.path, {}};
+        for (const auto& n : g.names) d.names.push_back(direction + "/" + n);
+        out.push_back(d);
+      }
+    }
+    return out;
+  }
+  return {{is_recurrent(type) ? "cell/vars" : "vars", own_weight_names(type, c)}};
+}
+
+std::vector<std::string> weight_names(const std::string& type, const Json& c) {
+  std::vector<std::string> out;
+  for (const auto& g : var_groups(type, c)) out.insert(out.end(), g.names.begin(), g.names.end());
+  return out;
+}
+
+std::string keras2_weight_path(const std::string& layer, const std::string& type, const Json& c, const std::string& weight) {
+  if (type == "Bidirectional") {
+    const Json& inner = c.at("layer");
+    const auto slash = weight.find('/');
+    const std::string direction = weight.substr(0, slash), inner_name = inner.at("config").value("name", std::string("rnn"));
+    return layer + "/" + direction + "_" + inner_name + "/" + snake_case(inner.at("class_name")) + "_cell/" + weight.substr(slash + 1) + ":0";
+  }
+  if (is_recurrent(type)) return layer + "/" + snake_case(type) + "_cell/" + weight + ":0";
+  return layer + "/" + weight + ":0";
+}
+
+std::string strata_weight_name(const std::string& path) {
+  // "<layer>/[<direction>_<inner>/][<cell>/]<weight>:0": the last component names the weight;
+  // a Bidirectional's inner component says which direction.
+  std::vector<std::string> parts;
+  for (std::size_t at = 0;;) {
+    const auto slash = path.find('/', at);
+    parts.push_back(path.substr(at, slash == std::string::npos ? std::string::npos : slash - at));
+    if (slash == std::string::npos) break;
+    at = slash + 1;
+  }
+  std::string name = parts.back().substr(0, parts.back().find(':'));
+  for (std::size_t i = 1; i + 1 < parts.size(); ++i) {
+    if (parts[i].rfind("forward_", 0) == 0) return "forward/" + name;
+    if (parts[i].rfind("backward_", 0) == 0) return "backward/" + name;
+  }
+  return name;
+}
+
+std::string snake_case(const std::string& class_name) {
+  std::string s;
+  for (char ch : class_name)
+    if (std::isalnum(static_cast<unsigned char>(ch)) || ch == '_') s += ch;
+  std::string a;  // "_" before an upper-case letter that starts a word ("BatchNormalization")
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (i > 0 && std::isupper(static_cast<unsigned char>(s[i])) && i + 1 < s.size() &&
+        std::islower(static_cast<unsigned char>(s[i + 1])))
+      a += '_';
+    a += s[i];
+  }
+  std::string b;  // and between a lower-case and an upper-case letter ("ReLU" -> "Re_LU")
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (i > 0 && std::islower(static_cast<unsigned char>(a[i - 1])) && std::isupper(static_cast<unsigned char>(a[i]))) b += '_';
+    b += static_cast<char>(std::tolower(static_cast<unsigned char>(a[i])));
+  }
+  return b;
+}
+
+std::vector<std::string> weight_paths(const std::vector<std::string>& class_names) {
+  std::map<std::string, int> used;
+  std::vector<std::string> out;
+  for (const auto& cls : class_names) {
+    const std::string base = snake_case(cls);
+    const auto it = used.find(base);
+    if (it == used.end()) {
+      used[base] = 0;
+      out.push_back("layers/" + base);
+    } else {
+      out.push_back("layers/" + base + "_" + std::to_string(++it->second));
+    }
+  }
+  return out;
+}
 
 Tensor to_strata_layout(const std::string& name, const Tensor& w) {
   if (name == "kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();  // (kh,kw,in,out) -> (out,in,kh,kw)
@@ -361,6 +484,7 @@ Tensor to_strata_layout(const std::string& name, const Tensor& w) {
     return merged.permute({2, 0, 1}).contiguous().unsqueeze(1).contiguous();
   }
   if (name == "pointwise_kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();
+  if (name == "alpha" && w.dim() == 3) return w.permute({2, 0, 1}).contiguous();  // PReLU (H, W, C) -> (C, H, W)
   return w;
 }
 
@@ -370,6 +494,7 @@ Tensor to_keras_layout(const std::string& name, const Tensor& w, std::int64_t de
     const Tensor spatial = w.reshape({w.size(0), w.size(2), w.size(3)}).permute({1, 2, 0}).contiguous();
     return spatial.reshape({w.size(2), w.size(3), w.size(0) / depth_multiplier, depth_multiplier});
   }
+  if (name == "alpha" && w.dim() == 3) return w.permute({1, 2, 0}).contiguous();
   return w;
 }
 

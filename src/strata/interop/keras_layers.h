@@ -30,9 +30,23 @@ using ModelWeights = std::map<std::string, LayerWeights>;
 std::shared_ptr<models::Model> build_model(const nlohmann::json& model_config, const ModelWeights& weights,
                                            const std::string& what);
 
-// The short names of a Keras layer's weights in the order Keras creates them (Keras 3 stores
-// them as vars/0, vars/1, ... under that order).
+// Where Keras keeps a layer's weights: the sub-path under the layer's own path in a Keras 3
+// weights file ("vars"; "cell/vars" for a recurrent layer; "forward_layer/cell/vars" and
+// "backward_layer/cell/vars" for a Bidirectional; "layer/vars" inside a TimeDistributed), and
+// the Strata names of the weights stored there as 0, 1, ... in Keras' creation order.
+struct VarGroup {
+  std::string path;
+  std::vector<std::string> names;
+};
+std::vector<VarGroup> var_groups(const std::string& class_name, const nlohmann::json& config);
+// Every weight's Strata name, in Keras' order (the groups one after another).
 std::vector<std::string> weight_names(const std::string& class_name, const nlohmann::json& config);
+// Keras 2's name of a weight in a layer group's weight_names ("conv2d/kernel:0",
+// "lstm/lstm_cell/kernel:0", "bidirectional/forward_lstm/lstm_cell/kernel:0").
+std::string keras2_weight_path(const std::string& layer_name, const std::string& class_name, const nlohmann::json& config,
+                               const std::string& weight);
+// Keras 2's weight path back to the Strata name ("forward/kernel" for a Bidirectional's).
+std::string strata_weight_name(const std::string& keras2_path);
 
 // A Keras weight in Strata's layout and back, by the weight's short name.
 Tensor to_strata_layout(const std::string& name, const Tensor& keras_value);
@@ -46,5 +60,13 @@ Tensor dense_rows_to_channels_last(const Tensor& kernel, const Shape& chw);
 // (C, H, W) when the layer `name` of a functional model reads a Flatten of a feature map
 // (through Dropout/Activation layers), else empty.
 Shape flattened_input_of(const models::Model& model, const std::string& name);
+
+// Keras' snake_case of a class name ("BatchNormalization" -> "batch_normalization",
+// "ReLU" -> "re_lu"): Keras 3 names a model's layers by it in the weights file.
+std::string snake_case(const std::string& class_name);
+
+// Keras 3's weights-file path of each layer ("layers/conv2d_1"), in model order, given each
+// layer's class name in that order (a class's second layer gets "_1", and so on).
+std::vector<std::string> weight_paths(const std::vector<std::string>& class_names);
 
 }  // namespace strata::interop::keras

@@ -146,6 +146,10 @@ InitializerPtr initializer(const std::string& name) {
   if (name == "ones") return constant_initializer(1.0);
   if (name == "orthogonal") return std::make_shared<Orthogonal>(1.0);
   if (name == "uniform") return random_uniform_initializer(-0.05, 0.05);  // Keras' Embedding default
+  // By name, Keras' defaults (the message below lists these three, and config files may name them).
+  if (name == "random_uniform") return random_uniform_initializer(-0.05, 0.05);
+  if (name == "random_normal") return random_normal_initializer(0.0, 0.05);
+  if (name == "constant") return constant_initializer(0.0);
   throw Error(detail::concat("initializer: unknown name \"", name,
                              "\"; expected glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform, "
                              "lecun_normal, zeros, ones, orthogonal, uniform, constant, random_normal or random_uniform"));
