@@ -14,6 +14,7 @@
 #include "strata/data/dataset.h"
 #include "strata/data/idx.h"
 #include "strata/data/image_io.h"
+#include "strata/interop/keras_archive.h"
 #include "strata/interop/keras_h5.h"
 #include "strata/interop/onnx_import.h"
 #include "strata/io/json_text.h"
@@ -74,6 +75,7 @@ inline const std::map<std::string, Reader>& readers() {
          interop::import_onnx(p, o);
        }},
       {"keras_h5", [](const std::string& p, std::size_t) { interop::import_keras_h5(p); }},
+      {"keras_archive", [](const std::string& p, std::size_t) { interop::import_keras_archive(p); }},
       {"model_spec",
        [](const std::string& p, std::size_t) {
          // A spec may ask for a huge model, which is its author's right: weights are bounded here

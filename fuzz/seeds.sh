@@ -6,11 +6,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=$1
-for t in model_file weights_file idx cifar csv image npy onnx keras_h5 model_spec augment_spec search_space; do
+for t in model_file weights_file idx cifar csv image npy onnx keras_h5 keras_archive model_spec augment_spec search_space; do
   mkdir -p "$out/$t"
 done
 for d in fuzz/seeds/*/; do cp "$d"* "$out/$(basename "$d")/"; done  # small committed seeds (JPEGs)
 cp tests/data/keras_sequential.h5 tests/data/keras_all_layers.h5 tests/data/not_keras.h5 "$out/keras_h5/"
+cp tests/data/keras3/*.keras "$out/keras_archive/"
 cp pretrained/onnx/mnist-cntk.onnx "$out/onnx/"
 for d in test_relu test_conv_with_strides_padding test_gemm_default_scalar_bias test_maxpool_2d_pads test_concat_2d_axis_0 \
          test_reshape_reordered_all_dims test_lstm_defaults test_resize_upsample_scales_linear test_slice test_gather_0; do
