@@ -188,6 +188,18 @@ TEST(Keras3Import, MalformedArchivesGiveOneClearError) {
   wide.replace(wide.find("\"units\": 5"), 10, "\"units\": 7");
   write_bytes(temp_file("shape.keras"), io::make_zip({{"config.json", wide}, {"model.weights.h5", weights}}));
   expect_error(temp_file("shape.keras"), "weight 'kernel' has shape [54,5] in the file; the config makes it [54,7]");
+  // A Bidirectional whose backward layer is not the forward one mirrored: Strata cannot
+  // represent it, so it is refused rather than imported as a mirror.
+  {
+    const io::ZipReader wrappers(golden("rnn_wrappers.keras"), "test");
+    auto j = nlohmann::json::parse(wrappers.read("config.json", 1 << 20));
+    auto& bidirectional = j["config"]["layers"][1]["config"];
+    bidirectional["backward_layer"] = bidirectional["layer"];
+    bidirectional["backward_layer"]["config"]["units"] = 7;
+    write_bytes(temp_file("backward.keras"),
+                io::make_zip({{"config.json", j.dump()}, {"model.weights.h5", wrappers.read("model.weights.h5", 1 << 24)}}));
+    expect_error(temp_file("backward.keras"), "a backward layer whose units differs from the forward layer's");
+  }
   write_bytes(temp_file("badjson.keras"), io::make_zip({{"config.json", "{\"class_name\": "}, {"model.weights.h5", weights}}));
   expect_error(temp_file("badjson.keras"), "config.json");
 }

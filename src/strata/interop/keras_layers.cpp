@@ -231,8 +231,20 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     const std::string inner_type = inner.at("class_name");
     STRATA_CHECK(inner_type == "SimpleRNN" || inner_type == "LSTM" || inner_type == "GRU", "a Bidirectional around ", inner_type);
     STRATA_CHECK(c.contains("merge_mode") && c.at("merge_mode").is_string(), "merge_mode None (a layer with two outputs)");
+    // Strata's Bidirectional mirrors the forward layer; a different backward layer is refused.
+    if (c.contains("backward_layer") && !c.at("backward_layer").is_null()) {
+      const Json& back = c.at("backward_layer");
+      STRATA_CHECK(back.at("class_name") == inner_type, "a backward ", back.at("class_name").get<std::string>(),
+                   " beside a forward ", inner_type);
+      for (const char* key : {"units", "activation", "recurrent_activation", "use_bias", "return_sequences", "reset_after",
+                              "unit_forget_bias", "dropout", "recurrent_dropout"})
+        STRATA_CHECK(back.at("config").value(key, Json()) == inner.at("config").value(key, Json()), "a backward layer whose ",
+                     key, " differs from the forward layer's (Strata mirrors the forward layer)");
+    }
     const auto cell = inner_type == "LSTM" ? ops::RnnCell::lstm : inner_type == "GRU" ? ops::RnnCell::gru : ops::RnnCell::simple;
-    auto rnn = std::make_shared<nn::Recurrent>(cell, recurrent_options(inner.at("config")).name(inner.at("config").value("name", std::string("rnn"))));
+    std::string inner_name = inner.at("config").value("name", std::string("rnn"));
+    if (inner_name.rfind("forward_", 0) == 0) inner_name = inner_name.substr(8);  // Keras names it forward_<layer>
+    auto rnn = std::make_shared<nn::Recurrent>(cell, recurrent_options(inner.at("config")).name(inner_name));
     return apply(name, std::make_shared<nn::Bidirectional>(rnn, c.at("merge_mode").get<std::string>()), in);
   }
   if (type == "TimeDistributed") {
