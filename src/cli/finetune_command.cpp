@@ -1,12 +1,14 @@
 // `strata finetune`: transfer learning in the classic two stages. Stage 1 trains a new head on
 // the frozen pre-trained base; stage 2 unfreezes the layers after --freeze-until and trains
 // them with the head at a lower learning rate. Both stages are reported on the test split.
+#include <cfloat>
 #include <cstdio>
 #include <filesystem>
 #include <map>
+#include <memory>
 
-#include "commands.h"
-#include "dataset.h"
+#include "command.h"
+#include "validators.h"
 #include "strata/io/atomic_file.h"
 #include "strata/io/model_io.h"
 #include "strata/models/transfer.h"
@@ -15,6 +17,23 @@
 #include "strata/train/training.h"
 
 namespace strata::cli {
+
+struct FinetuneOptions {
+  std::string base = "resnet_fashion";  // resnet_fashion, a zoo name, or a .strata model file
+  std::string weights;                  // weights loaded into the base by layer name
+  std::string cut_at;                   // the base's layer whose output feeds the new head
+  DataOptions data;
+  long per_class = 0;                   // only this many labelled training images per class (0: all)
+  std::string freeze_until;             // stage 2 trains the layers after this one (default: the last stage)
+  int epochs = 5;                       // stage 1: the new head on the frozen base
+  int fine_tune_epochs = 5;             // stage 2: unfrozen top layers and the head
+  double learning_rate = 1e-2;          // stage 1: only the new head learns, a high rate suits it
+  double fine_tune_learning_rate = 1e-4;
+  int batch_size = 32;
+  double validation_split = 0.1;
+  unsigned long seed = 42;
+  std::string output = "runs/finetune.strata";
+};
 namespace {
 
 struct Base {
@@ -104,10 +123,36 @@ int run_finetune(const FinetuneOptions& o) {
   const double acc2 = stage2.evaluate(test.input, test.target).at("accuracy");
   std::printf("stage 2 test accuracy %.4f\n\nstage 1 (frozen base) %.4f -> stage 2 (fine-tuned) %.4f\n", acc2, acc1, acc2);
   nlohmann::json config = stage2.training_config();
-  config["class_names"] = train_set->class_names();
+  auto metadata = io::ModelMetadata::from_training_config(config);
+  metadata.class_names = train_set->class_names();
+  metadata.write_to(config);
   io::save_model(o.output, *model, &stage2.optimizer(), config);
   std::printf("saved %s\n", o.output.c_str());
   return 0;
+}
+
+void add_finetune(CLI::App& app, Run& selected) {
+  auto o = std::make_shared<FinetuneOptions>();
+  auto* cmd = app.add_subcommand("finetune", "Transfer learning: a new head on a pre-trained base, then fine-tuning");
+  cmd->add_option("--base", o->base, "resnet_fashion, a zoo model (resnet18, mobilenet_v2, ...) or a .strata file")
+      ->capture_default_str();
+  cmd->add_option("--weights", o->weights, "Weights loaded into the base by layer name");
+  cmd->add_option("--cut-at", o->cut_at, "The base layer whose output feeds the new head");
+  cmd->add_option("--freeze-until", o->freeze_until, "Stage 2 trains only the layers after this one");
+  add_data_options(cmd, o->data);
+  cmd->add_option("--per-class", o->per_class, "Only this many labelled training images per class")
+      ->check(number_in(0, 1e12));
+  cmd->add_option("--epochs", o->epochs, "Stage 1 epochs (head only)")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--fine-tune-epochs", o->fine_tune_epochs, "Stage 2 epochs")->capture_default_str()->check(number_in(0, kMaxCount));
+  cmd->add_option("--lr", o->learning_rate, "Stage 1 learning rate")->capture_default_str()->check(number_in(0, DBL_MAX, Bound::exclusive));
+  cmd->add_option("--fine-tune-lr", o->fine_tune_learning_rate, "Stage 2 learning rate")
+      ->capture_default_str()
+      ->check(number_in(0, DBL_MAX, Bound::exclusive));
+  cmd->add_option("--batch-size", o->batch_size)->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--seed", o->seed)->capture_default_str();
+  cmd->add_option("--output", o->output, "Where to save the fine-tuned model")->capture_default_str();
+
+  on_run(cmd, selected, [o] { return run_finetune(*o); });
 }
 
 }  // namespace strata::cli

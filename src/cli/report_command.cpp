@@ -5,9 +5,10 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
-#include "commands.h"
-#include "dataset.h"
+#include "command.h"
+#include "validators.h"
 #include "strata/data/image_io.h"
 #include "strata/io/json_text.h"
 #include "strata/io/model_io.h"
@@ -18,6 +19,14 @@
 #include "strata/train/training.h"
 
 namespace strata::cli {
+
+struct ReportOptions {
+  std::string run_dir = "runs";
+  std::string model;   // default: RUN_DIR/model.strata
+  std::string output;  // default: RUN_DIR/report.html
+  DataOptions data;
+  int misclassified = 24;
+};
 nlohmann::json evaluation_json(const metrics::ClassificationReport& r, const std::vector<std::string>& names) {
   nlohmann::json classes = nlohmann::json::array();
   for (std::size_t c = 0; c < r.per_class.size(); ++c)
@@ -109,6 +118,20 @@ int run_report(const ReportOptions& o) {
               report.classification.accuracy, report.roc_auc_macro, output.c_str(), rendered.svg_files.size(),
               plots.c_str(), (output.parent_path() / "evaluation.json").c_str());
   return 0;
+}
+
+void add_report(CLI::App& app, Run& selected) {
+  auto o = std::make_shared<ReportOptions>();
+  auto* cmd = app.add_subcommand("report", "Write an HTML report of a run: curves, confusion matrix, ROC, mistakes");
+  cmd->add_option("run", o->run_dir, "The run folder (with model.strata and history.json)")->capture_default_str();
+  cmd->add_option("--model", o->model, "Model file (default: RUN/model.strata)");
+  cmd->add_option("--output", o->output, "HTML file (default: RUN/o->html)");
+  cmd->add_option("--misclassified", o->misclassified, "How many misclassified images to show")
+      ->capture_default_str()
+      ->check(number_in(0, 10000));
+  add_data_options(cmd, o->data);
+
+  on_run(cmd, selected, [o] { return run_report(*o); });
 }
 
 }  // namespace strata::cli

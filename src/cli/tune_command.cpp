@@ -5,17 +5,46 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 
-#include "commands.h"
-#include "strata/io/text_file.h"
-#include "dataset.h"
+#include "command.h"
+#include "validators.h"
 #include "strata/data/preprocessing.h"
 #include "strata/io/model_io.h"
+#include "strata/io/text_file.h"
 #include "strata/tensor/math.h"
 #include "strata/tune/report.h"
 #include "strata/tune/training_evaluator.h"
 
 namespace strata::cli {
+
+struct TuneCommandOptions {
+  std::string space;                 // the search space JSON file
+  std::string data = "fashion_mnist";  // a .csv file, or what DataOptions::data takes
+  DataOptions images;                // for image data
+  std::string label_column;          // CSV: label column by header name (default: the last column)
+  bool csv_header = true;
+  int csv_skip_rows = 0;
+  std::vector<std::string> class_names;
+  double test_split = 0.2;           // CSV: stratified share held out for the final test
+  std::string model = "mlp";         // mlp, or a model spec .json with "$param" placeholders
+  std::string objective = "val_accuracy";
+  std::string direction = "auto";    // auto, max, min
+  std::string strategy = "random";
+  int trials = 20;
+  int epochs = 30;
+  int min_epochs = 1;
+  int eta = 3;
+  int folds = 5;
+  double validation_split = 0.2;     // folds == 1
+  int patience = 5;
+  bool standardize = true;
+  double time_budget = 0;            // seconds
+  int parallel = 1;
+  unsigned long seed = 0;
+  std::string output = "tune";       // folder: results.jsonl, best.json, best.strata, report.html
+  int verbose = 1;
+};
 namespace {
 
 struct Splits {
@@ -174,6 +203,44 @@ int run_tune(const TuneCommandOptions& o) {
   io::write_text_file((dir / "report.html").string(), tune::report_html(result, space, o.objective, summary));
   std::printf("wrote %s, %s and %s\n", (dir / "best.strata").c_str(), (dir / "best.json").c_str(), (dir / "report.html").c_str());
   return 0;
+}
+
+void add_tune(CLI::App& app, Run& selected) {
+  auto o = std::make_shared<TuneCommandOptions>();
+  auto* cmd = app.add_subcommand("tune", "Hyper-parameter search (grid, random, halving, hyperband) with cross-validation");
+  cmd->add_option("--space", o->space, "Search space JSON file")->required()->check(CLI::ExistingFile);
+  cmd->add_option("--data", o->data, "A .csv file, fashion_mnist, an IDX folder or an image folder")->capture_default_str();
+  cmd->add_option("--label-column", o->label_column, "CSV: label column name (default: the last column)");
+  cmd->add_flag("!--no-header", o->csv_header, "CSV: the file has no header row");
+  cmd->add_option("--skip-rows", o->csv_skip_rows, "CSV: lines to ignore at the top")->check(number_in(0, 1e12));
+  cmd->add_option("--class-names", o->class_names, "CSV: names of labels 0, 1, ... (comma separated)")->delimiter(',');
+  cmd->add_option("--test-split", o->test_split, "CSV: stratified share held out for the final test")
+      ->capture_default_str()
+      ->check(number_in(0.05, 0.9));
+  cmd->add_option("--limit", o->images.limit, "Image data: use only the first N training samples")->check(number_in(0, 1e12));
+  cmd->add_option("--model", o->model, "mlp, or a model spec .json with \"$param\" placeholders")->capture_default_str();
+  cmd->add_option("--objective", o->objective, "val_accuracy, val_loss or val_<metric>")->capture_default_str();
+  cmd->add_option("--direction", o->direction, "auto (losses and errors minimized), max or min")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "max", "min"}));
+  cmd->add_option("--strategy", o->strategy, "grid, random, halving or hyperband")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"grid", "random", "halving", "hyperband"}));
+  cmd->add_option("--trials", o->trials, "random: candidates; halving: first-rung candidates")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--epochs", o->epochs, "Full training budget per candidate")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--min-epochs", o->min_epochs, "halving/hyperband: first rung's budget")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--eta", o->eta, "halving/hyperband: keep the best 1/eta per rung")->capture_default_str()->check(number_in(2, 100));
+  cmd->add_option("--folds", o->folds, "Stratified cross-validation folds (1: one held-out split)")->capture_default_str()->check(number_in(1, 100));
+  cmd->add_option("--validation-split", o->validation_split, "Held-out share when --folds 1")->capture_default_str()->check(number_in(0.05, 0.9));
+  cmd->add_option("--patience", o->patience, "Early stopping patience inside a trial (0: off)")->capture_default_str()->check(number_in(0, kMaxCount));
+  cmd->add_flag("!--no-standardize", o->standardize, "Do not standardize features per fold");
+  cmd->add_option("--time-budget", o->time_budget, "Seconds; no trial starts after them (0: none)")->check(number_in(0, 1e9));
+  cmd->add_option("--parallel", o->parallel, "Trials run at once, sharing the cores")->capture_default_str()->check(number_in(1, strata::cli::max_threads()));
+  cmd->add_option("--seed", o->seed, "Seed for candidates, folds, initialization")->capture_default_str();
+  cmd->add_option("--output", o->output, "Folder for results.jsonl (resumable), best.json, best.strata, report.html")->capture_default_str();
+  cmd->add_option("--verbose", o->verbose, "0 quiet, 1 a line per trial")->capture_default_str()->check(number_in(0, 1));
+
+  on_run(cmd, selected, [o] { return run_tune(*o); });
 }
 
 }  // namespace strata::cli

@@ -155,7 +155,29 @@ LoadedModel load_model(const std::string& path) {
   }
   if (file.metadata.count("training_config"))
     loaded.training_config = parse_json(file.metadata.at("training_config"), "training config", path);
+  loaded.metadata = ModelMetadata::from_training_config(loaded.training_config);
   return loaded;
+}
+
+ModelMetadata ModelMetadata::from_training_config(const nlohmann::json& c) {
+  ModelMetadata m;
+  if (!c.is_object()) return m;
+  try {
+    m.class_names = c.value("class_names", std::vector<std::string>{});
+    m.preprocessing = c.value("preprocessing", nlohmann::json());
+    m.from_logits = c.value("from_logits", false);
+    m.imported_from = c.value("imported_from", std::string());
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(std::string("model file: the training config's metadata is malformed (") + e.what() + ")");
+  }
+  return m;
+}
+
+void ModelMetadata::write_to(nlohmann::json& c) const {
+  if (!class_names.empty()) c["class_names"] = class_names;
+  if (!preprocessing.is_null()) c["preprocessing"] = preprocessing;
+  c["from_logits"] = from_logits;
+  if (!imported_from.empty()) c["imported_from"] = imported_from;
 }
 
 }  // namespace strata::io

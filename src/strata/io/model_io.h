@@ -14,6 +14,7 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "strata/models/model.h"
 #include "strata/optim/optimizer.h"
@@ -34,10 +35,24 @@ void load_weights(const std::string& path, models::Model& model, MatchBy match =
 void save_model(const std::string& path, models::Model& model, const optim::Optimizer* optimizer = nullptr,
                 const nlohmann::json& training_config = nullptr);
 
+// What a model file says about the data its model expects, for `predict` and `evaluate`: kept
+// inside the training config JSON (so files from before this type load unchanged).
+struct ModelMetadata {
+  std::vector<std::string> class_names;  // names of outputs 0, 1, ... (empty: unknown)
+  nlohmann::json preprocessing;          // how images are prepared (data::ImagePreprocessing JSON); null: none
+  bool from_logits = false;              // the model's output is logits, not probabilities
+  std::string imported_from;             // the file an imported model came from
+
+  static ModelMetadata from_training_config(const nlohmann::json& training_config);
+  // Writes the fields into `training_config` (empty ones are left out).
+  void write_to(nlohmann::json& training_config) const;
+};
+
 struct LoadedModel {
   std::shared_ptr<models::Model> model;
   std::unique_ptr<optim::Optimizer> optimizer;  // null when the file has no training state
   nlohmann::json training_config;               // null when absent
+  ModelMetadata metadata;                       // from training_config
 };
 LoadedModel load_model(const std::string& path);
 
