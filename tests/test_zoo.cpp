@@ -2,6 +2,7 @@
 // as Keras Applications', and the small-input variants run on 28x28 / 32x32 images.
 #include <gtest/gtest.h>
 
+#include "strata/io/pretrained.h"
 #include "strata/models/zoo.h"
 #include "strata/ops/ops.h"
 #include "test_helpers.h"
@@ -209,7 +210,7 @@ TEST(Transfer, GradualUnfreezingRebindsTheOptimizer) {
 // The shipped pre-trained network loads by name and classifies Fashion-MNIST as stated
 // (88.67 % on the whole test set; the first 1,000 images here).
 TEST(Pretrained, ResnetFashionLoadsByNameAndClassifies) {
-  const auto model = models::pretrained("resnet_fashion");
+  const auto model = io::load_pretrained("resnet_fashion");
   EXPECT_EQ(model->input_shape(), (Shape{1, 28, 28}));
   const auto test = data::load_fashion_mnist("test");
   NoGradGuard no_grad;
@@ -218,5 +219,5 @@ TEST(Pretrained, ResnetFashionLoadsByNameAndClassifies) {
   int correct = 0;
   for (std::size_t i = 0; i < predicted.size(); ++i) correct += predicted[i] == truth[i];
   EXPECT_GT(correct, 850);
-  EXPECT_NE(strata::testing::error_of([] { models::pretrained("imagenet_giant"); }).find("expected resnet_fashion"), std::string::npos);
+  EXPECT_NE(strata::testing::error_of([] { io::load_pretrained("imagenet_giant"); }).find("expected resnet_fashion"), std::string::npos);
 }

@@ -9,6 +9,7 @@
 
 #include "command.h"
 #include "validators.h"
+#include "strata/io/pretrained.h"
 #include "strata/io/atomic_file.h"
 #include "strata/io/model_io.h"
 #include "strata/models/transfer.h"
@@ -45,7 +46,7 @@ Base load_base(const FinetuneOptions& o, const Shape& input_shape) {
   Base b;
   if (o.base == "resnet_fashion") {
     // resnet_compact trained on all of Fashion-MNIST by tools/pretrain/resnet_fashion.sh.
-    b.model = models::pretrained("resnet_fashion");
+    b.model = io::load_pretrained("resnet_fashion");
     STRATA_CHECK(b.model->input_shape() == input_shape, "finetune: resnet_fashion takes ", shape_str(b.model->input_shape()),
                  " images but the data has ", shape_str(input_shape), " (use --image-size 28 --channels 1)");
     if (!o.weights.empty()) io::load_weights(o.weights, *b.model, io::MatchBy::name);

@@ -25,13 +25,13 @@ struct ImportOptions {
   bool one_example = false;         // ONNX: the graph describes one example (no batch axis)
   std::vector<std::int64_t> input_shape;  // ONNX: per-example input shape override (C,H,W)
 };
+
 // Whether the model ends in a softmax (probabilities) rather than logits.
 bool ends_in_softmax(const models::Model& model) {
   const auto layers = model.layers();
   for (auto it = layers.rbegin(); it != layers.rend(); ++it) {
-    const std::string type = (*it)->type();
-    if (type == "Reshape" || type == "Flatten" || type == "Dropout") continue;  // shape-only layers
-    if (type == "Softmax") return !dynamic_cast<const nn::Softmax&>(**it).is_log();
+    if (nn::is<nn::Reshape>(*it) || nn::is<nn::Flatten>(*it) || nn::is<nn::Dropout>(*it)) continue;  // shape-only layers
+    if (const auto* softmax = nn::as<nn::Softmax>(*it)) return !softmax->is_log();
     const auto config = (*it)->config().at("config");
     return config.value("activation", std::string()) == "softmax";
   }

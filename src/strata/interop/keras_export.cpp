@@ -206,7 +206,7 @@ struct Step {
 
 std::vector<Step> steps_of(models::Model& model) {
   std::vector<Step> steps;
-  if (model.type() == "Sequential") {
+  if (nn::is<models::Sequential>(model)) {
     const auto layers = model.layers();
     auto first = layers.begin();
     nn::LayerPtr input;
@@ -237,7 +237,7 @@ Json keras3_tensor(const std::string& layer, const Shape& shape) {
 ExportedModel describe(models::Model& model, Dialect dialect, const std::string& what) {
   model.ensure_built();
   STRATA_CHECK(model.built(), what, ": model '", model.name(), "' is not built (call it once or give its input shape)");
-  const bool sequential = model.type() == "Sequential";
+  const bool sequential = nn::is<models::Sequential>(model);
   const bool k3 = dialect == Dialect::keras3;
   const std::vector<Step> steps = steps_of(model);
   Describer describer(dialect);

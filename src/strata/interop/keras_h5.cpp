@@ -56,7 +56,7 @@ void load_keras2_weights(const hdf5::File& file, hid_t group, models::Model& mod
         continue;
       }
       Tensor converted = keras::to_strata_layout(wname, value);
-      if (layer->type() == "Dense" && wname == "kernel")
+      if (nn::is<nn::Dense>(layer) && wname == "kernel")
         if (const Shape chw = keras::flattened_input_of(model, layer_name); !chw.empty() && shape_numel(chw) == converted.size(0))
           converted = keras::dense_rows_to_channels_first(converted, chw);
       if (converted.shape() != it->second->variable.shape()) {

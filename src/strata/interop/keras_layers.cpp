@@ -524,8 +524,8 @@ Shape flattened_input_of(const models::Model& model, const std::string& name) {
   for (const auto& node : model.graph_nodes()) {
     if (node->layer->name() != name || node->inputs.size() != 1) continue;
     auto in = node->inputs[0];
-    while ((in->layer->type() == "Dropout" || in->layer->type() == "Activation") && in->inputs.size() == 1) in = in->inputs[0];
-    if (in->layer->type() == "Flatten" && in->inputs.size() == 1 && in->inputs[0]->shape.size() == 3) return in->inputs[0]->shape;
+    while ((nn::is<nn::Dropout>(in->layer) || nn::is<nn::Activation>(in->layer)) && in->inputs.size() == 1) in = in->inputs[0];
+    if (nn::is<nn::Flatten>(in->layer) && in->inputs.size() == 1 && in->inputs[0]->shape.size() == 3) return in->inputs[0]->shape;
   }
   return {};
 }

@@ -193,7 +193,7 @@ std::string Exporter::pool(const nn::LayerPtr& l, const std::string& name, const
   const auto k = c.at("pool_size").get<std::array<std::int64_t, 2>>();
   auto s = c.value("strides", std::array<std::int64_t, 2>{0, 0});
   if (s[0] == 0) s = k;
-  const bool max = l->type() == "MaxPooling2D";
+  const bool max = nn::as<nn::Pooling2D>(l)->kind() == kernels::PoolKind::max;
   auto& n = node(max ? "MaxPool" : "AveragePool", {x}, name);
   attr(n, "kernel_shape", std::vector<std::int64_t>{k[0], k[1]});
   attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
@@ -205,7 +205,7 @@ std::string Exporter::pool(const nn::LayerPtr& l, const std::string& name, const
 
 std::string Exporter::model(models::Model& m, const std::vector<std::string>& inputs) {
   std::map<const nn::GraphNode*, std::string> names;
-  if (m.type() == "Sequential") {
+  if (nn::is<models::Sequential>(m)) {
     std::string x = inputs.at(0);
     Shape shape = m.input_shape();
     for (const auto& l : m.layers()) {
@@ -440,7 +440,7 @@ void export_onnx(models::Model& model, const std::string& path) {
   graph.set_name(model.name());
   Exporter exporter(graph);
   std::vector<std::string> inputs;
-  if (model.type() == "Sequential") {
+  if (nn::is<models::Sequential>(model)) {
     inputs.push_back("input");
     set_value_info(*graph.add_input(), "input", model.input_shape());
   } else {

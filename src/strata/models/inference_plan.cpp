@@ -16,8 +16,8 @@ std::optional<kernels::Activation> fusable(const std::string& name) {
 
 std::optional<kernels::Activation> activation_layer(const nn::Layer& layer) {
   const auto c = layer.config().at("config");
-  if (layer.type() == "Activation") return fusable(c.at("activation").get<std::string>());
-  if (layer.type() != "ReLU" || c.value("negative_slope", 0.0) != 0.0 || c.value("threshold", 0.0) != 0.0) return std::nullopt;
+  if (nn::is<nn::Activation>(layer)) return fusable(c.at("activation").get<std::string>());
+  if (!nn::is<nn::ReLU>(layer) || c.value("negative_slope", 0.0) != 0.0 || c.value("threshold", 0.0) != 0.0) return std::nullopt;
   const auto max_value = c.value("max_value", nlohmann::json());
   const double m = max_value.is_null() ? 0.0 : max_value.get<double>();
   if (m == 0.0) return kernels::Activation::relu;
@@ -55,14 +55,14 @@ InferencePlan::InferencePlan(const std::vector<std::shared_ptr<nn::GraphNode>>& 
       if (!f.fused_activation) continue;  // an activation that cannot fuse: leave the layer alone
     }
     const nn::GraphNode* in = node->inputs[0].get();
-    if (in->layer->type() == "ZeroPadding2D" && config.value("padding", std::string()) == "valid" && only_consumer(in) == f.conv &&
+    if (nn::is<nn::ZeroPadding2D>(in->layer) && config.value("padding", std::string()) == "valid" && only_consumer(in) == f.conv &&
         in->inputs.size() == 1) {
       const auto p = in->layer->config().at("config").at("padding").get<std::array<std::array<std::int64_t, 2>, 2>>();
       f.pad = in;
       f.extra_pads = {p[0][0], p[0][1], p[1][0], p[1][1]};
     }
     const nn::GraphNode* next = only_consumer(f.conv);
-    if (!f.fused_activation && next && next->layer->type() == "BatchNormalization") {
+    if (!f.fused_activation && next && nn::is<nn::BatchNormalization>(next->layer)) {
       f.batch_norm = next;
       f.epsilon = next->layer->config().at("config").value("epsilon", 1e-3);
       next = only_consumer(next);
@@ -86,7 +86,7 @@ const FusedConv* InferencePlan::group_starting_at(const nn::GraphNode* node) con
 
 Variable InferencePlan::run(const FusedConv& f, const Variable& input) {
   nn::Layer& conv = *f.conv->layer;
-  const bool depthwise = conv.type() == "DepthwiseConv2D";
+  const bool depthwise = nn::as<nn::Conv2D>(f.conv->layer)->kind() == nn::Conv2D::Kind::depthwise;
   const Tensor w = weight(conv, depthwise ? "depthwise_kernel" : "kernel"), bias = weight(conv, "bias");
   const auto& options = dynamic_cast<const nn::Conv2D&>(conv).options();
   Shape padded = input.shape();

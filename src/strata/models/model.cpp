@@ -218,7 +218,7 @@ std::string Model::summary() {
   Shape shape = input_shape();
   bool first = true;
   for (const auto& layer : layers()) {
-    if (dynamic_cast<nn::InputLayer*>(layer.get()) && type() == "Sequential") continue;
+    if (nn::is<nn::InputLayer>(layer) && nn::is<Sequential>(*this)) continue;
     // Output shape: Sequential chains; functional layers report their node's shape.
     if (!dynamic_cast<nn::InputLayer*>(layer.get())) {
       bool found = false;

@@ -8,7 +8,7 @@ namespace strata::models {
 
 std::shared_ptr<Model> cut_at(const std::shared_ptr<Model>& model, const std::string& layer_name) {
   const std::string name = model->name() + "_to_" + layer_name;
-  if (model->type() != "Sequential") return std::make_shared<Model>(model->input_tensors(), model->output_of(layer_name), name);
+  if (!nn::is<Sequential>(*model)) return std::make_shared<Model>(model->input_tensors(), model->output_of(layer_name), name);
   model->ensure_built();
   model->get_layer(layer_name);  // throws listing the layers when there is none of that name
   std::vector<nn::LayerPtr> kept;
@@ -28,7 +28,7 @@ std::shared_ptr<Model> with_new_head(const std::shared_ptr<Model>& base, std::in
   base->ensure_built();
   std::vector<nn::SymbolicTensor> inputs;
   nn::SymbolicTensor x;
-  if (base->type() == "Functional") {  // reuse the graph itself: layer names stay flat
+  if (!nn::is<Sequential>(*base)) {  // a functional model: reuse the graph itself, layer names stay flat
     inputs = base->input_tensors();
     x = base->output_of(base->layers().back()->name());
   } else {  // a Sequential is called as one layer

@@ -7,7 +7,6 @@
 #include <functional>
 #include <map>
 
-#include "strata/io/model_io.h"
 #include "strata/nn/layers.h"
 
 namespace strata::models {
@@ -366,17 +365,6 @@ std::shared_ptr<Model> zoo(const std::string& name, const ZooOptions& o) {
   std::string known;
   for (const auto& n : zoo_names()) known += (known.empty() ? "" : ", ") + n;
   throw Error(detail::concat("zoo: unknown model \"", name, "\"; expected one of ", known));
-}
-
-std::vector<std::string> pretrained_names() { return {"resnet_fashion"}; }
-
-std::shared_ptr<Model> pretrained(const std::string& name) {
-  const auto names = pretrained_names();
-  STRATA_CHECK(std::find(names.begin(), names.end(), name) != names.end(), "pretrained: unknown model \"", name,
-               "\"; expected resnet_fashion");
-  const char* dir = std::getenv("STRATA_PRETRAINED_DIR");
-  const auto path = std::filesystem::path(dir ? dir : STRATA_PRETRAINED_DIR) / (name + ".strata");
-  return io::load_model(path.string()).model;
 }
 
 }  // namespace strata::models

@@ -48,9 +48,4 @@ inline bool needs_small_input(const Shape& input_shape) {
   return input_shape.size() == 3 && (input_shape[1] < 64 || input_shape[2] < 64);
 }
 
-// Pre-trained models that ship in the repository's pretrained/ folder (or $STRATA_PRETRAINED_DIR):
-// "resnet_fashion" (resnet_compact trained on Fashion-MNIST, input (1, 28, 28), 10 classes).
-std::vector<std::string> pretrained_names();
-std::shared_ptr<Model> pretrained(const std::string& name);
-
 }  // namespace strata::models

@@ -43,6 +43,7 @@ class Conv2D : public Layer {
  public:
   enum class Kind { standard, depthwise, separable };
   explicit Conv2D(Conv2DOptions options, Kind kind = Kind::standard);
+  Kind kind() const { return kind_; }
   std::string type() const override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const Conv2DOptions& options() const { return o_; }
@@ -94,6 +95,7 @@ class Pooling2D final : public Layer {
     return *this;
   }
   std::string type() const override { return kind_ == kernels::PoolKind::max ? "MaxPooling2D" : "AveragePooling2D"; }
+  kernels::PoolKind kind() const { return kind_; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
  protected:

@@ -116,6 +116,21 @@ class Layer : public std::enable_shared_from_this<Layer> {
 
 using LayerPtr = std::shared_ptr<Layer>;
 
+// Typed checks instead of comparing type() strings (a typo in a string compiles; a class name
+// does not): is<Dense>(layer), and as<Dense>(layer), which is null when the layer is not one.
+template <class T>
+bool is(const Layer& layer) {
+  return dynamic_cast<const T*>(&layer) != nullptr;
+}
+template <class T>
+bool is(const std::shared_ptr<Layer>& layer) {
+  return layer && is<T>(*layer);
+}
+template <class T>
+T* as(const std::shared_ptr<Layer>& layer) {
+  return dynamic_cast<T*>(layer.get());
+}
+
 // Equal shapes except for the first axis (the time steps of a sequence).
 bool same_except_time(const std::vector<Shape>& a, const std::vector<Shape>& b);
 
