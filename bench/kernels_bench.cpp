@@ -15,7 +15,7 @@ constexpr double kConvFlops = 2.0 * kN * kO * kH * kH * kC * kK * kK;
 void BM_Conv2dForward(benchmark::State& state) {
   Variable x(Tensor::normal({kN, kC, kH, kH}, 0, 1)), w(Tensor::normal({kO, kC, kK, kK}, 0, 0.1)), b(Tensor::zeros({kO}));
   NoGradGuard no_grad;
-  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, w, b, ops::Conv2dOptions().padding(1)));
+  for (auto _ : state) benchmark::DoNotOptimize(ops::conv2d(x, w, b, ops::ConvGeometry().padding(1)));
   state.counters["GFLOP/s"] = benchmark::Counter(kConvFlops * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
@@ -24,7 +24,7 @@ void BM_Conv2dForwardBackward(benchmark::State& state) {
   Variable b(Tensor::zeros({kO}), true);
   const Tensor gy = Tensor::normal({kN, kO, kH, kH}, 0, 1);
   for (auto _ : state) {
-    Variable y = ops::conv2d(x, w, b, ops::Conv2dOptions().padding(1));
+    Variable y = ops::conv2d(x, w, b, ops::ConvGeometry().padding(1));
     y.backward(gy);
     x.zero_grad();
     w.zero_grad();

@@ -27,7 +27,7 @@ TEST(Errors, Conv2dChannelMismatchNamesShapes) {
   expect_error([] { ops::conv2d(var({64, 3, 28, 28}), var({32, 1, 3, 3}), Variable()); },
                {"conv2d", "input has 3 channels but weight expects 1", "[64,3,28,28]", "[32,1,3,3]"});
   expect_error([] { ops::conv2d(var({1, 3, 2, 2}), var({4, 3, 5, 5}), Variable()); }, {"conv2d", "larger than the padded input"});
-  expect_error([] { ops::conv2d(var({1, 3, 8, 8}), var({4, 3, 3, 3}), Variable(), ops::Conv2dOptions().padding("full")); },
+  expect_error([] { ops::conv2d(var({1, 3, 8, 8}), var({4, 3, 3, 3}), Variable(), ops::ConvGeometry().padding("full")); },
                {"\"valid\" or \"same\"", "full"});
   expect_error([] { ops::conv2d(var({3, 8, 8}), var({4, 3, 3, 3}), Variable()); }, {"conv2d", "[N,C,H,W]", "[3,8,8]"});
 }
@@ -39,7 +39,7 @@ TEST(Errors, ShapeAndDtypeMismatches) {
   expect_error([] { ops::linear(var({2, 3}), var({4, 5}), Variable()); }, {"linear", "3 features", "expects 4"});
   expect_error([] { ops::concat({var({2, 3}), var({3, 3})}, 1); }, {"concat", "differ outside axis 1"});
   expect_error([] { ops::reshape(var({2, 3}), {4, 2}); }, {"reshape", "[2,3]", "[4,2]"});
-  expect_error([] { ops::max_pool2d(var({1, 1, 2, 2}), ops::Pool2dOptions(3)); }, {"pool2d", "larger than the padded input"});
+  expect_error([] { ops::max_pool2d(var({1, 1, 2, 2}), ops::PoolGeometry(3)); }, {"pool2d", "larger than the padded input"});
   expect_error([] { Tensor rm = Tensor::zeros({4}), rv = Tensor::ones({4});
                     ops::batch_norm(var({2, 3}), var({3}), var({3}), rm, rv, true); },
                {"batch_norm", "3 channels", "[4]"});
@@ -78,8 +78,8 @@ TEST(Stability, HugeLogitsGiveFiniteLossesAndGradients) {
 
     Variable s = ops::log_softmax(Variable(Tensor::from_vector<double>({1000, -1000}, {1, 2}).to(dt)));
     EXPECT_NEAR(s.value().at({0, 1}), -2000, 1e-3);
-    for (auto kind : {kernels::Activation::sigmoid, kernels::Activation::softplus, kernels::Activation::elu,
-                      kernels::Activation::silu, kernels::Activation::tanh, kernels::Activation::selu}) {
+    for (auto kind : {kernels::ActivationKind::sigmoid, kernels::ActivationKind::softplus, kernels::ActivationKind::elu,
+                      kernels::ActivationKind::silu, kernels::ActivationKind::tanh, kernels::ActivationKind::selu}) {
       Variable big(Tensor::from_vector<double>({1000, -1000}, {2}).to(dt), true);
       Variable out = ops::activation(kind, big, 1.0);
       ops::sum(out).backward();
@@ -127,8 +127,8 @@ TEST(Ops, BatchNormUsesRunningStatisticsInInference) {
 
 TEST(Ops, SameConvolutionKeepsSpatialSize) {
   Variable x(Tensor::ones({1, 1, 7, 9})), w(Tensor::ones({1, 1, 4, 3}));
-  EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::Conv2dOptions().padding("same")).shape(), Shape({1, 1, 7, 9}));
-  EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::Conv2dOptions().padding("same").stride(2)).shape(), Shape({1, 1, 4, 5}));
-  EXPECT_EQ(ops::max_pool2d(x, ops::Pool2dOptions(2).padding("same")).shape(), Shape({1, 1, 4, 5}));
+  EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::ConvGeometry().padding("same")).shape(), Shape({1, 1, 7, 9}));
+  EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::ConvGeometry().padding("same").stride(2)).shape(), Shape({1, 1, 4, 5}));
+  EXPECT_EQ(ops::max_pool2d(x, ops::PoolGeometry(2).padding("same")).shape(), Shape({1, 1, 4, 5}));
   EXPECT_EQ(ops::global_avg_pool2d(x).shape(), Shape({1, 1}));
 }

@@ -40,7 +40,7 @@ TEST_P(GoldenTorch, Conv2d) {
     const std::string name = c["name"];
     Variable x(tensor_of(c["x"], dt), true), w(tensor_of(c["w"], dt), true);
     Variable b = c.contains("b") ? Variable(tensor_of(c["b"], dt), true) : Variable();
-    ops::Conv2dOptions o;
+    ops::ConvGeometry o;
     o.stride(c["stride"][0], c["stride"][1]).dilation(c["dilation"][0], c["dilation"][1]).groups(c["groups"]);
     if (c["padding"].is_string())
       o.padding(c["padding"].get<std::string>());
@@ -61,7 +61,7 @@ TEST_P(GoldenTorch, Pool2d) {
   for (const auto& c : golden()["pool2d"]) {
     const std::string name = c["name"];
     Variable x(tensor_of(c["x"], dt), true);
-    ops::Pool2dOptions o(c["kernel"][0], c["kernel"][1]);
+    ops::PoolGeometry o(c["kernel"][0], c["kernel"][1]);
     o.stride(c["stride"][0], c["stride"][1]).padding(c["padding"][0], c["padding"][1]).ceil_mode(c["ceil_mode"]);
     o.count_include_pad(c["count_include_pad"]);
     Variable y = c["kind"] == "max" ? ops::max_pool2d(x, o) : ops::avg_pool2d(x, o);

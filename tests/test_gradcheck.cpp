@@ -54,7 +54,7 @@ TEST(GradCheck, MatmulAndLinear) {
 
 // ---------------------------------------------------------------- convolution
 namespace {
-void check_conv(const Shape& x, const Shape& w, const ops::Conv2dOptions& options, bool bias, std::uint64_t seed) {
+void check_conv(const Shape& x, const Shape& w, const ops::ConvGeometry& options, bool bias, std::uint64_t seed) {
   std::vector<Tensor> inputs{random_input(x, seed), random_input(w, seed + 1)};
   if (bias) inputs.push_back(random_input({w[0]}, seed + 2));
   expect_gradients_match(
@@ -62,34 +62,34 @@ void check_conv(const Shape& x, const Shape& w, const ops::Conv2dOptions& option
 }
 }  // namespace
 
-TEST(GradCheck, Conv2dPlain) { check_conv({2, 2, 5, 6}, {3, 2, 3, 2}, ops::Conv2dOptions(), true, 20); }
-TEST(GradCheck, Conv2dStride2) { check_conv({1, 2, 7, 7}, {2, 2, 3, 3}, ops::Conv2dOptions().stride(2).padding(1), true, 21); }
+TEST(GradCheck, Conv2dPlain) { check_conv({2, 2, 5, 6}, {3, 2, 3, 2}, ops::ConvGeometry(), true, 20); }
+TEST(GradCheck, Conv2dStride2) { check_conv({1, 2, 7, 7}, {2, 2, 3, 3}, ops::ConvGeometry().stride(2).padding(1), true, 21); }
 TEST(GradCheck, Conv2dSamePadding) {
-  check_conv({2, 2, 6, 5}, {2, 2, 4, 3}, ops::Conv2dOptions().padding("same"), false, 22);
-  check_conv({1, 1, 7, 8}, {2, 1, 3, 3}, ops::Conv2dOptions().padding("same").stride(2), true, 23);
+  check_conv({2, 2, 6, 5}, {2, 2, 4, 3}, ops::ConvGeometry().padding("same"), false, 22);
+  check_conv({1, 1, 7, 8}, {2, 1, 3, 3}, ops::ConvGeometry().padding("same").stride(2), true, 23);
 }
-TEST(GradCheck, Conv2dDilation2) { check_conv({1, 2, 8, 8}, {2, 2, 3, 3}, ops::Conv2dOptions().dilation(2).padding(2), true, 24); }
-TEST(GradCheck, Conv2dGroups2) { check_conv({2, 4, 5, 5}, {4, 2, 3, 3}, ops::Conv2dOptions().groups(2).padding(1), true, 25); }
-TEST(GradCheck, Conv2dDepthwise) { check_conv({2, 3, 6, 6}, {3, 1, 3, 3}, ops::Conv2dOptions().groups(3).stride(2).padding("same"), true, 26); }
+TEST(GradCheck, Conv2dDilation2) { check_conv({1, 2, 8, 8}, {2, 2, 3, 3}, ops::ConvGeometry().dilation(2).padding(2), true, 24); }
+TEST(GradCheck, Conv2dGroups2) { check_conv({2, 4, 5, 5}, {4, 2, 3, 3}, ops::ConvGeometry().groups(2).padding(1), true, 25); }
+TEST(GradCheck, Conv2dDepthwise) { check_conv({2, 3, 6, 6}, {3, 1, 3, 3}, ops::ConvGeometry().groups(3).stride(2).padding("same"), true, 26); }
 
 // ---------------------------------------------------------------- pooling
 TEST(GradCheck, MaxPool) {
   const auto x = random_input({2, 2, 7, 7}, 30);
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::Pool2dOptions(2)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::Pool2dOptions(3).stride(2).padding(1)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::Pool2dOptions(2, 3).stride(2).ceil_mode(true)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::Pool2dOptions(3).stride(2).padding("same")); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(2)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(2, 3).stride(2).ceil_mode(true)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding("same")); }, {x});
 }
 
 TEST(GradCheck, AvgPool) {
   const auto x = random_input({2, 2, 7, 6}, 31);
-  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::Pool2dOptions(2)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::PoolGeometry(2)); }, {x});
   expect_gradients_match([](const V& v) {
-    return ops::avg_pool2d(v[0], ops::Pool2dOptions(3).stride(2).padding(1).count_include_pad(true));
+    return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1).count_include_pad(true));
   }, {x});
-  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::Pool2dOptions(3).stride(2).padding(1)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1)); }, {x});
   expect_gradients_match([](const V& v) {
-    return ops::avg_pool2d(v[0], ops::Pool2dOptions(3).stride(2).padding(1).ceil_mode(true).count_include_pad(true));
+    return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1).ceil_mode(true).count_include_pad(true));
   }, {x});
 }
 
@@ -138,10 +138,10 @@ TEST(GradCheck, Activations) {
   // Values away from the kinks at 0 (and +-3, 6) where derivatives jump.
   Tensor x = random_input({3, 7}, 60, -4.0, 7.0);
   x = add(x, mul(sign(x), 0.05));
-  for (auto kind : {kernels::Activation::relu, kernels::Activation::leaky_relu, kernels::Activation::relu6,
-                    kernels::Activation::elu, kernels::Activation::selu, kernels::Activation::gelu,
-                    kernels::Activation::silu, kernels::Activation::sigmoid, kernels::Activation::tanh,
-                    kernels::Activation::softplus, kernels::Activation::hard_sigmoid}) {
+  for (auto kind : {kernels::ActivationKind::relu, kernels::ActivationKind::leaky_relu, kernels::ActivationKind::relu6,
+                    kernels::ActivationKind::elu, kernels::ActivationKind::selu, kernels::ActivationKind::gelu,
+                    kernels::ActivationKind::silu, kernels::ActivationKind::sigmoid, kernels::ActivationKind::tanh,
+                    kernels::ActivationKind::softplus, kernels::ActivationKind::hard_sigmoid}) {
     SCOPED_TRACE(kernels::activation_name(kind));
     expect_gradients_match([kind](const V& v) { return ops::activation(kind, v[0], 0.2); }, {x});
   }

@@ -157,11 +157,11 @@ TEST(KernelsAgree, Activations) {
   Rng rng(5);
   int checked = 0;
   for (int c = 0; c < kCases; ++c) {
-    for (int k = 0; k <= static_cast<int>(Activation::hard_sigmoid); ++k) {
-      const auto a = static_cast<Activation>(k);
+    for (int k = 0; k <= static_cast<int>(ActivationKind::hard_sigmoid); ++k) {
+      const auto a = static_cast<ActivationKind>(k);
       if (!onednn_has_activation(a)) continue;
       const Shape xs{rng.pick(1, 5), rng.pick(1, 17), rng.pick(1, 9)};
-      const double alpha = a == Activation::elu ? 0.7 : 0.1;
+      const double alpha = a == ActivationKind::elu ? 0.7 : 0.1;
       const std::string description = detail::concat(activation_name(a), " x", shape_str(xs));
       const Tensor x = mul(rng.tensor(xs), 8.0), gy = rng.tensor(xs);
       EXPECT_AGREE(cpu::activation_forward(a, x, alpha), reference::activation_forward(a, x, alpha));

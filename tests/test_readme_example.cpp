@@ -54,7 +54,7 @@ TEST(ReadmeExample, OpsAndAutograd) {
   Variable x(Tensor::normal({8, 3, 32, 32}, 0, 1));
   Variable w(Tensor::normal({16, 3, 3, 3}, 0, 0.1), /*requires_grad=*/true);
   Variable b(Tensor::zeros({16}), true);
-  Variable y = ops::relu(ops::conv2d(x, w, b, ops::Conv2dOptions().stride(2).padding("same")));
+  Variable y = ops::relu(ops::conv2d(x, w, b, ops::ConvGeometry().stride(2).padding("same")));
   Variable loss = ops::softmax_cross_entropy(ops::flatten(ops::global_avg_pool2d(y, true)),
                                              Tensor::from_vector<std::int64_t>({0, 1, 2, 3, 4, 5, 6, 7}, {8}));
   loss.backward();

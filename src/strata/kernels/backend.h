@@ -23,8 +23,8 @@
                               const Tensor& var, double eps);                                                  \
   BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma,               \
                                      const Tensor& mean, const Tensor& var, double eps, bool batch_stats);     \
-  Tensor activation_forward(Activation a, const Tensor& x, double alpha);                                     \
-  Tensor activation_backward(Activation a, const Tensor& grad_y, const Tensor& x, double alpha);              \
+  Tensor activation_forward(ActivationKind a, const Tensor& x, double alpha);                                     \
+  Tensor activation_backward(ActivationKind a, const Tensor& grad_y, const Tensor& x, double alpha);              \
   Tensor softmax_forward(const Tensor& x, std::int64_t axis, bool log);                                        \
   Tensor softmax_backward(const Tensor& grad_y, const Tensor& y, std::int64_t axis, bool log);
 

@@ -12,19 +12,19 @@ bool use_onednn(const Tensor& t) { return t.dtype() == DType::f32 && g_backend.l
 void set_backend(Backend b) { g_backend = b; }
 Backend backend() { return g_backend; }
 
-const char* activation_name(Activation a) {
+const char* activation_name(ActivationKind a) {
   switch (a) {
-    case Activation::relu: return "relu";
-    case Activation::leaky_relu: return "leaky_relu";
-    case Activation::relu6: return "relu6";
-    case Activation::elu: return "elu";
-    case Activation::selu: return "selu";
-    case Activation::gelu: return "gelu";
-    case Activation::silu: return "silu";
-    case Activation::sigmoid: return "sigmoid";
-    case Activation::tanh: return "tanh";
-    case Activation::softplus: return "softplus";
-    case Activation::hard_sigmoid: return "hard_sigmoid";
+    case ActivationKind::relu: return "relu";
+    case ActivationKind::leaky_relu: return "leaky_relu";
+    case ActivationKind::relu6: return "relu6";
+    case ActivationKind::elu: return "elu";
+    case ActivationKind::selu: return "selu";
+    case ActivationKind::gelu: return "gelu";
+    case ActivationKind::silu: return "silu";
+    case ActivationKind::sigmoid: return "sigmoid";
+    case ActivationKind::tanh: return "tanh";
+    case ActivationKind::softplus: return "softplus";
+    case ActivationKind::hard_sigmoid: return "hard_sigmoid";
   }
   return "?";
 }
@@ -66,11 +66,11 @@ BatchNormGrads batch_norm_backward(const Tensor& gy, const Tensor& x, const Tens
                                    const Tensor& var, double eps, bool batch_stats) {
   STRATA_DISPATCH(x, batch_norm_backward(gy, x, gamma, mean, var, eps, batch_stats));
 }
-Tensor activation_forward(Activation a, const Tensor& x, double alpha) {
+Tensor activation_forward(ActivationKind a, const Tensor& x, double alpha) {
   if (!onednn_has_activation(a)) return reference::activation_forward(a, x, alpha);
   STRATA_DISPATCH(x, activation_forward(a, x, alpha));
 }
-Tensor activation_backward(Activation a, const Tensor& gy, const Tensor& x, double alpha) {
+Tensor activation_backward(ActivationKind a, const Tensor& gy, const Tensor& x, double alpha) {
   if (!onednn_has_activation(a)) return reference::activation_backward(a, gy, x, alpha);
   STRATA_DISPATCH(x, activation_backward(a, gy, x, alpha));
 }

@@ -90,13 +90,13 @@ BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const 
                                    const Tensor& var, double eps, bool batch_stats);
 
 // ---------------------------------------------------------------- activations
-enum class Activation { relu, leaky_relu, relu6, elu, selu, gelu, silu, sigmoid, tanh, softplus, hard_sigmoid };
-const char* activation_name(Activation a);
+enum class ActivationKind { relu, leaky_relu, relu6, elu, selu, gelu, silu, sigmoid, tanh, softplus, hard_sigmoid };
+const char* activation_name(ActivationKind a);
 // alpha: leaky_relu's negative slope, elu's alpha; ignored by the others.
-Tensor activation_forward(Activation a, const Tensor& x, double alpha = 0.0);
-Tensor activation_backward(Activation a, const Tensor& grad_y, const Tensor& x, double alpha = 0.0);
+Tensor activation_forward(ActivationKind a, const Tensor& x, double alpha = 0.0);
+Tensor activation_backward(ActivationKind a, const Tensor& grad_y, const Tensor& x, double alpha = 0.0);
 // True when the oneDNN backend runs this activation itself (the rest use the reference loop).
-bool onednn_has_activation(Activation a);
+bool onednn_has_activation(ActivationKind a);
 
 // ---------------------------------------------------------------- fused inference convolution
 // Inference: y = act((conv(x, w) + bias) * scale + shift), scale and shift per output channel
@@ -105,7 +105,7 @@ bool onednn_has_activation(Activation a);
 // post-ops, which saves a pass over the output per fused step.
 struct ConvEpilogue {
   Tensor scale, shift;
-  std::optional<Activation> activation;
+  std::optional<ActivationKind> activation;
 };
 Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,
                         const ConvEpilogue& epilogue);

@@ -8,20 +8,20 @@ namespace strata::models {
 namespace {
 
 // relu / relu6 as a fusable activation; nullopt for anything else.
-std::optional<kernels::Activation> fusable(const std::string& name) {
-  if (name == "relu") return kernels::Activation::relu;
-  if (name == "relu6") return kernels::Activation::relu6;
+std::optional<kernels::ActivationKind> fusable(const std::string& name) {
+  if (name == "relu") return kernels::ActivationKind::relu;
+  if (name == "relu6") return kernels::ActivationKind::relu6;
   return std::nullopt;
 }
 
-std::optional<kernels::Activation> activation_layer(const nn::Layer& layer) {
+std::optional<kernels::ActivationKind> activation_layer(const nn::Layer& layer) {
   const auto c = layer.config().at("config");
   if (nn::is<nn::Activation>(layer)) return fusable(c.at("activation").get<std::string>());
   if (!nn::is<nn::ReLU>(layer) || c.value("negative_slope", 0.0) != 0.0 || c.value("threshold", 0.0) != 0.0) return std::nullopt;
   const auto max_value = c.value("max_value", nlohmann::json());
   const double m = max_value.is_null() ? 0.0 : max_value.get<double>();
-  if (m == 0.0) return kernels::Activation::relu;
-  if (m == 6.0) return kernels::Activation::relu6;
+  if (m == 0.0) return kernels::ActivationKind::relu;
+  if (m == 6.0) return kernels::ActivationKind::relu6;
   return std::nullopt;
 }
 

@@ -23,7 +23,7 @@ struct FusedConv {
   const nn::GraphNode* conv = nullptr;
   const nn::GraphNode* batch_norm = nullptr;
   const nn::GraphNode* activation = nullptr;  // a separate ReLU / Activation layer
-  std::optional<kernels::Activation> fused_activation;  // the conv's own or the separate layer's
+  std::optional<kernels::ActivationKind> fused_activation;  // the conv's own or the separate layer's
   std::array<std::int64_t, 4> extra_pads{};              // top, bottom, left, right
   double epsilon = 0.0;
   const nn::GraphNode* first() const { return pad ? pad : conv; }

@@ -3,8 +3,8 @@
 namespace strata::nn {
 
 // ---------------------------------------------------------------- Conv2D family
-ops::Conv2dOptions Conv2DOptions::op_options() const {
-  ops::Conv2dOptions o;
+ops::ConvGeometry Conv2DOptions::op_options() const {
+  ops::ConvGeometry o;
   o.stride(strides_[0], strides_[1]).dilation(dilation_rate_[0], dilation_rate_[1]);
   if (padding_ == "explicit")
     o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);
@@ -159,8 +159,8 @@ Pooling2D& Pooling2D::explicit_padding(std::array<Size2, 2> pads) {
   return *this;
 }
 
-ops::Pool2dOptions Pooling2D::op_options() const {
-  ops::Pool2dOptions o(pool_size_[0], pool_size_[1]);
+ops::PoolGeometry Pooling2D::op_options() const {
+  ops::PoolGeometry o(pool_size_[0], pool_size_[1]);
   o.stride(strides_[0], strides_[1]).ceil_mode(ceil_mode_).count_include_pad(count_include_pad_);
   if (padding_ == "explicit")
     o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);

@@ -32,7 +32,7 @@ struct Conv2DOptions {
   STRATA_OPTION(Conv2DOptions, std::string, name, "")
   Conv2DOptions& stride(std::int64_t s) { return strides({s, s}); }
 
-  ops::Conv2dOptions op_options() const;
+  ops::ConvGeometry op_options() const;
   nlohmann::json config() const;
   static Conv2DOptions from_config(const nlohmann::json& c);
 };
@@ -103,7 +103,7 @@ class Pooling2D final : public Layer {
   void layer_config(nlohmann::json& c) const override;
 
  private:
-  ops::Pool2dOptions op_options() const;
+  ops::PoolGeometry op_options() const;
   kernels::PoolKind kind_;
   Size2 pool_size_, strides_;
   std::string padding_;

@@ -3,16 +3,9 @@
 
 #include "strata/nn/layer.h"
 #include "strata/ops/ops.h"
+#include "strata/tensor/options.h"
 
 namespace strata::nn {
-
-// Declares `type name_ = value;` and a chained setter `name(value)`.
-#define STRATA_OPTION(Self, T, name, value) \
-  T name##_ = value;                        \
-  Self& name(T v) {                         \
-    name##_ = std::move(v);                 \
-    return *this;                           \
-  }
 
 class InputLayer final : public Layer {
  public:

@@ -176,14 +176,14 @@ nlohmann::json Layer::config() const {
 
 // ---------------------------------------------------------------- activations by name
 namespace {
-const std::map<std::string, kernels::Activation>& activation_table() {
-  using kernels::Activation;
-  static const std::map<std::string, Activation> table = {
-      {"relu", Activation::relu},       {"relu6", Activation::relu6},       {"elu", Activation::elu},
-      {"selu", Activation::selu},       {"gelu", Activation::gelu},         {"silu", Activation::silu},
-      {"swish", Activation::silu},      {"sigmoid", Activation::sigmoid},   {"tanh", Activation::tanh},
-      {"softplus", Activation::softplus}, {"hard_sigmoid", Activation::hard_sigmoid},
-      {"leaky_relu", Activation::leaky_relu}};
+const std::map<std::string, kernels::ActivationKind>& activation_table() {
+  using kernels::ActivationKind;
+  static const std::map<std::string, ActivationKind> table = {
+      {"relu", ActivationKind::relu},       {"relu6", ActivationKind::relu6},       {"elu", ActivationKind::elu},
+      {"selu", ActivationKind::selu},       {"gelu", ActivationKind::gelu},         {"silu", ActivationKind::silu},
+      {"swish", ActivationKind::silu},      {"sigmoid", ActivationKind::sigmoid},   {"tanh", ActivationKind::tanh},
+      {"softplus", ActivationKind::softplus}, {"hard_sigmoid", ActivationKind::hard_sigmoid},
+      {"leaky_relu", ActivationKind::leaky_relu}};
   return table;
 }
 }  // namespace
@@ -200,7 +200,7 @@ Variable apply_activation(const std::string& name, const Variable& x) {
   if (name == "softmax") return ops::softmax(x, 1);  // the channel/feature axis after the batch
   check_activation_name(name);
   const auto kind = activation_table().at(name);
-  const double alpha = kind == kernels::Activation::leaky_relu ? 0.2 : 1.0;  // Keras' leaky_relu default
+  const double alpha = kind == kernels::ActivationKind::leaky_relu ? 0.2 : 1.0;  // Keras' leaky_relu default
   return ops::activation(kind, x, alpha);
 }
 

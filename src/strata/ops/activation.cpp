@@ -6,9 +6,9 @@
 
 namespace strata::ops {
 
-using kernels::Activation;
+using kernels::ActivationKind;
 
-Variable activation(Activation kind, const Variable& x, double alpha) {
+Variable activation(ActivationKind kind, const Variable& x, double alpha) {
   const Tensor xv = x.value();
   return Variable(kernels::activation_forward(kind, xv, alpha), {x},
                   [kind, xv, alpha](std::vector<Variable>& in, const Tensor& g) {
@@ -16,17 +16,17 @@ Variable activation(Activation kind, const Variable& x, double alpha) {
                   });
 }
 
-Variable relu(const Variable& x) { return activation(Activation::relu, x); }
-Variable leaky_relu(const Variable& x, double slope) { return activation(Activation::leaky_relu, x, slope); }
-Variable relu6(const Variable& x) { return activation(Activation::relu6, x); }
-Variable elu(const Variable& x, double alpha) { return activation(Activation::elu, x, alpha); }
-Variable selu(const Variable& x) { return activation(Activation::selu, x); }
-Variable gelu(const Variable& x) { return activation(Activation::gelu, x); }
-Variable silu(const Variable& x) { return activation(Activation::silu, x); }
-Variable sigmoid(const Variable& x) { return activation(Activation::sigmoid, x); }
-Variable tanh(const Variable& x) { return activation(Activation::tanh, x); }
-Variable softplus(const Variable& x) { return activation(Activation::softplus, x); }
-Variable hard_sigmoid(const Variable& x) { return activation(Activation::hard_sigmoid, x); }
+Variable relu(const Variable& x) { return activation(ActivationKind::relu, x); }
+Variable leaky_relu(const Variable& x, double slope) { return activation(ActivationKind::leaky_relu, x, slope); }
+Variable relu6(const Variable& x) { return activation(ActivationKind::relu6, x); }
+Variable elu(const Variable& x, double alpha) { return activation(ActivationKind::elu, x, alpha); }
+Variable selu(const Variable& x) { return activation(ActivationKind::selu, x); }
+Variable gelu(const Variable& x) { return activation(ActivationKind::gelu, x); }
+Variable silu(const Variable& x) { return activation(ActivationKind::silu, x); }
+Variable sigmoid(const Variable& x) { return activation(ActivationKind::sigmoid, x); }
+Variable tanh(const Variable& x) { return activation(ActivationKind::tanh, x); }
+Variable softplus(const Variable& x) { return activation(ActivationKind::softplus, x); }
+Variable hard_sigmoid(const Variable& x) { return activation(ActivationKind::hard_sigmoid, x); }
 
 namespace {
 template <class T>

@@ -3,20 +3,20 @@
 
 namespace strata::ops {
 
-Conv2dOptions& Conv2dOptions::stride(std::int64_t h, std::int64_t w) {
+ConvGeometry& ConvGeometry::stride(std::int64_t h, std::int64_t w) {
   STRATA_CHECK(h >= 1 && w >= 1, "conv2d: stride must be >= 1, got (", h, ",", w, ")");
   stride_h_ = h;
   stride_w_ = w;
   return *this;
 }
-Conv2dOptions& Conv2dOptions::padding(const std::string& mode) {
+ConvGeometry& ConvGeometry::padding(const std::string& mode) {
   STRATA_CHECK(mode == "same" || mode == "valid", "conv2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
   same_ = mode == "same";
   pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
   return *this;
 }
-Conv2dOptions& Conv2dOptions::padding(std::int64_t h, std::int64_t w) { return padding(h, h, w, w); }
-Conv2dOptions& Conv2dOptions::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
+ConvGeometry& ConvGeometry::padding(std::int64_t h, std::int64_t w) { return padding(h, h, w, w); }
+ConvGeometry& ConvGeometry::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
   STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "conv2d: padding must be >= 0, got (", top, ",",
                bottom, ",", left, ",", right, ")");
   same_ = false;
@@ -26,13 +26,13 @@ Conv2dOptions& Conv2dOptions::padding(std::int64_t top, std::int64_t bottom, std
   pad_right_ = right;
   return *this;
 }
-Conv2dOptions& Conv2dOptions::dilation(std::int64_t h, std::int64_t w) {
+ConvGeometry& ConvGeometry::dilation(std::int64_t h, std::int64_t w) {
   STRATA_CHECK(h >= 1 && w >= 1, "conv2d: dilation must be >= 1, got (", h, ",", w, ")");
   dilation_h_ = h;
   dilation_w_ = w;
   return *this;
 }
-Conv2dOptions& Conv2dOptions::groups(std::int64_t g) {
+ConvGeometry& ConvGeometry::groups(std::int64_t g) {
   STRATA_CHECK(g >= 1, "conv2d: groups must be >= 1, got ", g);
   groups_ = g;
   return *this;
@@ -46,7 +46,7 @@ std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t k, std::i
   return {total / 2, total - total / 2};
 }
 
-kernels::Conv2dGeometry Conv2dOptions::resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const {
+kernels::Conv2dGeometry ConvGeometry::resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const {
   STRATA_CHECK(x.size() == 4, "conv2d: expected input [N,C,H,W] but got shape ", shape_str(x));
   kernels::Conv2dGeometry g;
   g.stride_h = stride_h_;
@@ -69,7 +69,7 @@ kernels::Conv2dGeometry Conv2dOptions::resolve(const Shape& x, std::int64_t kh, 
   return g;
 }
 
-Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const Conv2dOptions& options) {
+Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const ConvGeometry& options) {
   STRATA_CHECK(weight.dim() == 4, "conv2d: expected weight [O,C/groups,KH,KW] but got shape ", shape_str(weight.shape()));
   const kernels::Conv2dGeometry g = options.resolve(x.shape(), weight.size(2), weight.size(3));
   const Tensor xv = x.value(), wv = weight.value();

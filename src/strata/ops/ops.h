@@ -47,20 +47,20 @@ Variable matmul(const Variable& a, const Variable& b);
 Variable linear(const Variable& x, const Variable& kernel, const Variable& bias);
 
 // ---------------------------------------------------------------- convolution (conv.cpp)
-class Conv2dOptions {
+class ConvGeometry {
  public:
-  Conv2dOptions& stride(std::int64_t s) { return stride(s, s); }
-  Conv2dOptions& stride(std::int64_t h, std::int64_t w);
+  ConvGeometry& stride(std::int64_t s) { return stride(s, s); }
+  ConvGeometry& stride(std::int64_t h, std::int64_t w);
   // "valid" (no padding) or "same" (output size ceil(input/stride), TensorFlow's split:
   // the extra row/column goes to the bottom/right).
-  Conv2dOptions& padding(const std::string& mode);
-  Conv2dOptions& padding(std::int64_t p) { return padding(p, p); }
-  Conv2dOptions& padding(std::int64_t h, std::int64_t w);
+  ConvGeometry& padding(const std::string& mode);
+  ConvGeometry& padding(std::int64_t p) { return padding(p, p); }
+  ConvGeometry& padding(std::int64_t h, std::int64_t w);
   // Explicit, possibly asymmetric padding (ONNX's pads, TensorFlow's "EXPLICIT").
-  Conv2dOptions& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
-  Conv2dOptions& dilation(std::int64_t d) { return dilation(d, d); }
-  Conv2dOptions& dilation(std::int64_t h, std::int64_t w);
-  Conv2dOptions& groups(std::int64_t g);
+  ConvGeometry& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
+  ConvGeometry& dilation(std::int64_t d) { return dilation(d, d); }
+  ConvGeometry& dilation(std::int64_t h, std::int64_t w);
+  ConvGeometry& groups(std::int64_t g);
 
   // The explicit geometry for input [N,C,H,W] and a kernel of kh x kw.
   kernels::Conv2dGeometry resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const;
@@ -76,23 +76,23 @@ std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t kernel, s
 
 // x [N,C,H,W], weight [O,C/groups,KH,KW], bias [O] or undefined. Depthwise: groups == C.
 Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
-                const Conv2dOptions& options = Conv2dOptions());
+                const ConvGeometry& options = ConvGeometry());
 
 // ---------------------------------------------------------------- pooling (pool.cpp)
-class Pool2dOptions {
+class PoolGeometry {
  public:
-  explicit Pool2dOptions(std::int64_t kernel) : Pool2dOptions(kernel, kernel) {}
-  Pool2dOptions(std::int64_t kernel_h, std::int64_t kernel_w);
-  Pool2dOptions& stride(std::int64_t s) { return stride(s, s); }  // default: the kernel size
-  Pool2dOptions& stride(std::int64_t h, std::int64_t w);
-  Pool2dOptions& padding(const std::string& mode);  // "valid" or "same"
-  Pool2dOptions& padding(std::int64_t p) { return padding(p, p); }
-  Pool2dOptions& padding(std::int64_t h, std::int64_t w);
-  Pool2dOptions& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
-  Pool2dOptions& ceil_mode(bool on);
+  explicit PoolGeometry(std::int64_t kernel) : PoolGeometry(kernel, kernel) {}
+  PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w);
+  PoolGeometry& stride(std::int64_t s) { return stride(s, s); }  // default: the kernel size
+  PoolGeometry& stride(std::int64_t h, std::int64_t w);
+  PoolGeometry& padding(const std::string& mode);  // "valid" or "same"
+  PoolGeometry& padding(std::int64_t p) { return padding(p, p); }
+  PoolGeometry& padding(std::int64_t h, std::int64_t w);
+  PoolGeometry& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
+  PoolGeometry& ceil_mode(bool on);
   // Average pooling only: count padded positions in the divisor (PyTorch's default is true;
   // Keras' "same" pooling behaves as false, which is Strata's default).
-  Pool2dOptions& count_include_pad(bool on);
+  PoolGeometry& count_include_pad(bool on);
 
   kernels::Pool2dGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
 
@@ -102,8 +102,8 @@ class Pool2dOptions {
   bool same_ = false, ceil_mode_ = false, count_include_pad_ = false;
 };
 
-Variable max_pool2d(const Variable& x, const Pool2dOptions& options);
-Variable avg_pool2d(const Variable& x, const Pool2dOptions& options);
+Variable max_pool2d(const Variable& x, const PoolGeometry& options);
+Variable avg_pool2d(const Variable& x, const PoolGeometry& options);
 // [N,C,H,W] -> [N,C] (or [N,C,1,1] with keepdim).
 Variable global_avg_pool2d(const Variable& x, bool keepdim = false);
 Variable global_max_pool2d(const Variable& x, bool keepdim = false);
@@ -134,7 +134,7 @@ Variable hard_sigmoid(const Variable& x);  // clip(x/6 + 1/2, 0, 1), as PyTorch 
 Variable prelu(const Variable& x, const Variable& alpha);
 // min(max(x, lo), hi); the gradient passes where lo <= x <= hi.
 Variable clip(const Variable& x, double lo, double hi);
-Variable activation(kernels::Activation kind, const Variable& x, double alpha = 0.0);
+Variable activation(kernels::ActivationKind kind, const Variable& x, double alpha = 0.0);
 Variable softmax(const Variable& x, std::int64_t axis = -1);
 Variable log_softmax(const Variable& x, std::int64_t axis = -1);
 

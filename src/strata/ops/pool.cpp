@@ -4,28 +4,28 @@
 
 namespace strata::ops {
 
-Pool2dOptions::Pool2dOptions(std::int64_t kernel_h, std::int64_t kernel_w)
+PoolGeometry::PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w)
     : kernel_h_(kernel_h), kernel_w_(kernel_w), stride_h_(kernel_h), stride_w_(kernel_w) {
   STRATA_CHECK(kernel_h >= 1 && kernel_w >= 1, "pool2d: kernel must be >= 1, got (", kernel_h, ",", kernel_w, ")");
 }
-Pool2dOptions& Pool2dOptions::stride(std::int64_t h, std::int64_t w) {
+PoolGeometry& PoolGeometry::stride(std::int64_t h, std::int64_t w) {
   STRATA_CHECK(h >= 1 && w >= 1, "pool2d: stride must be >= 1, got (", h, ",", w, ")");
   stride_h_ = h;
   stride_w_ = w;
   return *this;
 }
-Pool2dOptions& Pool2dOptions::padding(const std::string& mode) {
+PoolGeometry& PoolGeometry::padding(const std::string& mode) {
   STRATA_CHECK(mode == "same" || mode == "valid", "pool2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
   same_ = mode == "same";
   pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
   return *this;
 }
-Pool2dOptions& Pool2dOptions::padding(std::int64_t h, std::int64_t w) {
+PoolGeometry& PoolGeometry::padding(std::int64_t h, std::int64_t w) {
   STRATA_CHECK(h * 2 <= kernel_h_ && w * 2 <= kernel_w_, "pool2d: padding (", h, ",", w,
                ") must be at most half the kernel (", kernel_h_, ",", kernel_w_, ")");
   return padding(h, h, w, w);
 }
-Pool2dOptions& Pool2dOptions::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
+PoolGeometry& PoolGeometry::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
   STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "pool2d: padding must be >= 0, got (", top, ",",
                bottom, ",", left, ",", right, ")");
   STRATA_CHECK(top < kernel_h_ && bottom < kernel_h_ && left < kernel_w_ && right < kernel_w_, "pool2d: padding (", top,
@@ -37,11 +37,11 @@ Pool2dOptions& Pool2dOptions::padding(std::int64_t top, std::int64_t bottom, std
   pad_right_ = right;
   return *this;
 }
-Pool2dOptions& Pool2dOptions::ceil_mode(bool on) {
+PoolGeometry& PoolGeometry::ceil_mode(bool on) {
   ceil_mode_ = on;
   return *this;
 }
-Pool2dOptions& Pool2dOptions::count_include_pad(bool on) {
+PoolGeometry& PoolGeometry::count_include_pad(bool on) {
   count_include_pad_ = on;
   return *this;
 }
@@ -65,7 +65,7 @@ AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t
 }
 }  // namespace
 
-kernels::Pool2dGeometry Pool2dOptions::resolve(const Shape& x, kernels::PoolKind kind) const {
+kernels::Pool2dGeometry PoolGeometry::resolve(const Shape& x, kernels::PoolKind kind) const {
   STRATA_CHECK(x.size() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x));
   const AxisPlan h = plan_axis(x[2], kernel_h_, stride_h_, pad_top_, pad_bottom_, same_, ceil_mode_);
   const AxisPlan w = plan_axis(x[3], kernel_w_, stride_w_, pad_left_, pad_right_, same_, ceil_mode_);
@@ -96,11 +96,11 @@ Variable pool(const Variable& x, const kernels::Pool2dGeometry& g) {
 }
 }  // namespace
 
-Variable max_pool2d(const Variable& x, const Pool2dOptions& options) {
+Variable max_pool2d(const Variable& x, const PoolGeometry& options) {
   return pool(x, options.resolve(x.shape(), kernels::PoolKind::max));
 }
 
-Variable avg_pool2d(const Variable& x, const Pool2dOptions& options) {
+Variable avg_pool2d(const Variable& x, const PoolGeometry& options) {
   return pool(x, options.resolve(x.shape(), kernels::PoolKind::avg));
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "strata/tensor/options.h"
 #include "strata/data/loader.h"
 #include "strata/io/model_io.h"
 #include "strata/metrics/metric.h"
@@ -45,21 +46,14 @@ struct History {
 using ClassWeights = std::map<std::int64_t, double>;
 
 struct FitOptions {
-#define STRATA_FIT_OPTION(T, name, value) \
-  T name##_ = value;                      \
-  FitOptions& name(T v) {                 \
-    name##_ = std::move(v);               \
-    return *this;                         \
-  }
-  STRATA_FIT_OPTION(int, epochs, 1)
-  STRATA_FIT_OPTION(int, initial_epoch, 0)  // resume: epochs run from initial_epoch to epochs
-  STRATA_FIT_OPTION(int, batch_size, 32)
-  STRATA_FIT_OPTION(double, validation_split, 0.0)  // the last fraction of x/y, taken before shuffling
-  STRATA_FIT_OPTION(bool, shuffle, true)
-  STRATA_FIT_OPTION(int, verbose, 1)  // 0 silent, 1 progress bar, 2 one line per epoch
-  STRATA_FIT_OPTION(std::vector<CallbackPtr>, callbacks, {})
-  STRATA_FIT_OPTION(ClassWeights, class_weight, {})
-#undef STRATA_FIT_OPTION
+  STRATA_OPTION(FitOptions, int, epochs, 1)
+  STRATA_OPTION(FitOptions, int, initial_epoch, 0)  // resume: epochs run from initial_epoch to epochs
+  STRATA_OPTION(FitOptions, int, batch_size, 32)
+  STRATA_OPTION(FitOptions, double, validation_split, 0.0)  // the last fraction of x/y, taken before shuffling
+  STRATA_OPTION(FitOptions, bool, shuffle, true)
+  STRATA_OPTION(FitOptions, int, verbose, 1)  // 0 silent, 1 progress bar, 2 one line per epoch
+  STRATA_OPTION(FitOptions, std::vector<CallbackPtr>, callbacks, {})
+  STRATA_OPTION(FitOptions, ClassWeights, class_weight, {})
   Tensor validation_x, validation_y;
   FitOptions& validation_data(Tensor x, Tensor y) {
     validation_x = std::move(x);

@@ -5,7 +5,7 @@
 
 namespace strata::kernels {
 
-bool onednn_has_activation(Activation a) { return a != Activation::selu && a != Activation::hard_sigmoid; }
+bool onednn_has_activation(ActivationKind a) { return a != ActivationKind::selu && a != ActivationKind::hard_sigmoid; }
 
 namespace cpu {
 namespace {
@@ -15,18 +15,18 @@ struct EltwiseAlg {
   float alpha, beta;
 };
 
-EltwiseAlg eltwise_alg(Activation a, double alpha) {
+EltwiseAlg eltwise_alg(ActivationKind a, double alpha) {
   using dnnl::algorithm;
   switch (a) {
-    case Activation::relu: return {algorithm::eltwise_relu, 0.f, 0.f};
-    case Activation::leaky_relu: return {algorithm::eltwise_relu, float(alpha), 0.f};
-    case Activation::relu6: return {algorithm::eltwise_clip_v2, 0.f, 6.f};
-    case Activation::elu: return {algorithm::eltwise_elu, float(alpha), 0.f};
-    case Activation::gelu: return {algorithm::eltwise_gelu_erf, 0.f, 0.f};
-    case Activation::silu: return {algorithm::eltwise_swish, 1.f, 0.f};
-    case Activation::sigmoid: return {algorithm::eltwise_logistic, 0.f, 0.f};
-    case Activation::tanh: return {algorithm::eltwise_tanh, 0.f, 0.f};
-    case Activation::softplus: return {algorithm::eltwise_soft_relu, 0.f, 0.f};
+    case ActivationKind::relu: return {algorithm::eltwise_relu, 0.f, 0.f};
+    case ActivationKind::leaky_relu: return {algorithm::eltwise_relu, float(alpha), 0.f};
+    case ActivationKind::relu6: return {algorithm::eltwise_clip_v2, 0.f, 6.f};
+    case ActivationKind::elu: return {algorithm::eltwise_elu, float(alpha), 0.f};
+    case ActivationKind::gelu: return {algorithm::eltwise_gelu_erf, 0.f, 0.f};
+    case ActivationKind::silu: return {algorithm::eltwise_swish, 1.f, 0.f};
+    case ActivationKind::sigmoid: return {algorithm::eltwise_logistic, 0.f, 0.f};
+    case ActivationKind::tanh: return {algorithm::eltwise_tanh, 0.f, 0.f};
+    case ActivationKind::softplus: return {algorithm::eltwise_soft_relu, 0.f, 0.f};
     default: break;
   }
   throw Error(strata::detail::concat(activation_name(a), ": not available in the oneDNN backend"));
@@ -42,7 +42,7 @@ Shape flat(const Tensor& t) { return {t.numel()}; }
 
 }  // namespace
 
-Tensor activation_forward(Activation a, const Tensor& x_in, double alpha) {
+Tensor activation_forward(ActivationKind a, const Tensor& x_in, double alpha) {
   const EltwiseAlg alg = eltwise_alg(a, alpha);
   const Tensor x = x_in.contiguous();
   Tensor y = Tensor::empty(x.shape(), DType::f32);
@@ -54,7 +54,7 @@ Tensor activation_forward(Activation a, const Tensor& x_in, double alpha) {
   return y;
 }
 
-Tensor activation_backward(Activation a, const Tensor& gy_in, const Tensor& x_in, double alpha) {
+Tensor activation_backward(ActivationKind a, const Tensor& gy_in, const Tensor& x_in, double alpha) {
   STRATA_CHECK(gy_in.shape() == x_in.shape(), activation_name(a), " backward: gradient shape ",
                shape_str(gy_in.shape()), " differs from input shape ", shape_str(x_in.shape()));
   const EltwiseAlg alg = eltwise_alg(a, alpha);

@@ -115,8 +115,8 @@ Tensor conv2d_inference(const Tensor& x_in, const Tensor& w_in, const Tensor& bi
       ops.append_binary(dnnl::algorithm::binary_mul, channel_md);
       ops.append_binary(dnnl::algorithm::binary_add, channel_md);
     }
-    if (ep.activation == Activation::relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
-    else if (ep.activation == Activation::relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, 6.f);
+    if (ep.activation == ActivationKind::relu) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_relu, 0.f, 0.f);
+    else if (ep.activation == ActivationKind::relu6) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip_v2, 0.f, 6.f);
     else STRATA_CHECK(!ep.activation, "conv2d_inference: only relu and relu6 fuse, not ", activation_name(*ep.activation));
     dnnl::primitive_attr attr;
     attr.set_post_ops(ops);

@@ -17,54 +17,54 @@ double stable_sigmoid(double x) {
   return e / (1.0 + e);
 }
 
-double value(Activation a, double x, double alpha) {
+double value(ActivationKind a, double x, double alpha) {
   switch (a) {
-    case Activation::relu: return x > 0 ? x : 0.0;
-    case Activation::leaky_relu: return x > 0 ? x : alpha * x;
-    case Activation::relu6: return x < 0 ? 0.0 : (x > 6 ? 6.0 : x);
-    case Activation::elu: return x > 0 ? x : alpha * std::expm1(x);
-    case Activation::selu: return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x));
-    case Activation::gelu: return 0.5 * x * (1.0 + std::erf(x / std::numbers::sqrt2));
-    case Activation::silu: return x * stable_sigmoid(x);
-    case Activation::sigmoid: return stable_sigmoid(x);
-    case Activation::tanh: return std::tanh(x);
-    case Activation::softplus: return std::log1p(std::exp(-std::fabs(x))) + (x > 0 ? x : 0.0);
-    case Activation::hard_sigmoid: return x <= -3 ? 0.0 : (x >= 3 ? 1.0 : x / 6.0 + 0.5);
+    case ActivationKind::relu: return x > 0 ? x : 0.0;
+    case ActivationKind::leaky_relu: return x > 0 ? x : alpha * x;
+    case ActivationKind::relu6: return x < 0 ? 0.0 : (x > 6 ? 6.0 : x);
+    case ActivationKind::elu: return x > 0 ? x : alpha * std::expm1(x);
+    case ActivationKind::selu: return kSeluScale * (x > 0 ? x : kSeluAlpha * std::expm1(x));
+    case ActivationKind::gelu: return 0.5 * x * (1.0 + std::erf(x / std::numbers::sqrt2));
+    case ActivationKind::silu: return x * stable_sigmoid(x);
+    case ActivationKind::sigmoid: return stable_sigmoid(x);
+    case ActivationKind::tanh: return std::tanh(x);
+    case ActivationKind::softplus: return std::log1p(std::exp(-std::fabs(x))) + (x > 0 ? x : 0.0);
+    case ActivationKind::hard_sigmoid: return x <= -3 ? 0.0 : (x >= 3 ? 1.0 : x / 6.0 + 0.5);
   }
   return 0;
 }
 
-double derivative(Activation a, double x, double alpha) {
+double derivative(ActivationKind a, double x, double alpha) {
   switch (a) {
-    case Activation::relu: return x > 0 ? 1.0 : 0.0;
-    case Activation::leaky_relu: return x > 0 ? 1.0 : alpha;
-    case Activation::relu6: return (x > 0 && x < 6) ? 1.0 : 0.0;
-    case Activation::elu: return x > 0 ? 1.0 : alpha * std::exp(x);
-    case Activation::selu: return kSeluScale * (x > 0 ? 1.0 : kSeluAlpha * std::exp(x));
-    case Activation::gelu:
+    case ActivationKind::relu: return x > 0 ? 1.0 : 0.0;
+    case ActivationKind::leaky_relu: return x > 0 ? 1.0 : alpha;
+    case ActivationKind::relu6: return (x > 0 && x < 6) ? 1.0 : 0.0;
+    case ActivationKind::elu: return x > 0 ? 1.0 : alpha * std::exp(x);
+    case ActivationKind::selu: return kSeluScale * (x > 0 ? 1.0 : kSeluAlpha * std::exp(x));
+    case ActivationKind::gelu:
       return 0.5 * (1.0 + std::erf(x / std::numbers::sqrt2)) +
              x * std::exp(-0.5 * x * x) * std::numbers::inv_sqrtpi / std::numbers::sqrt2;
-    case Activation::silu: {
+    case ActivationKind::silu: {
       const double s = stable_sigmoid(x);
       return s * (1.0 + x * (1.0 - s));
     }
-    case Activation::sigmoid: {
+    case ActivationKind::sigmoid: {
       const double s = stable_sigmoid(x);
       return s * (1.0 - s);
     }
-    case Activation::tanh: {
+    case ActivationKind::tanh: {
       const double t = std::tanh(x);
       return 1.0 - t * t;
     }
-    case Activation::softplus: return stable_sigmoid(x);
-    case Activation::hard_sigmoid: return (x > -3 && x < 3) ? 1.0 / 6.0 : 0.0;
+    case ActivationKind::softplus: return stable_sigmoid(x);
+    case ActivationKind::hard_sigmoid: return (x > -3 && x < 3) ? 1.0 / 6.0 : 0.0;
   }
   return 0;
 }
 
 }  // namespace
 
-Tensor activation_forward(Activation a, const Tensor& x_in, double alpha) {
+Tensor activation_forward(ActivationKind a, const Tensor& x_in, double alpha) {
   const Tensor x = x_in.contiguous();
   Tensor y = Tensor::empty(x.shape(), x.dtype());
   dispatch_floating(x.dtype(), activation_name(a), [&]<class T>() {
@@ -77,7 +77,7 @@ Tensor activation_forward(Activation a, const Tensor& x_in, double alpha) {
   return y;
 }
 
-Tensor activation_backward(Activation a, const Tensor& gy_in, const Tensor& x_in, double alpha) {
+Tensor activation_backward(ActivationKind a, const Tensor& gy_in, const Tensor& x_in, double alpha) {
   STRATA_CHECK(gy_in.shape() == x_in.shape(), activation_name(a), " backward: gradient shape ",
                shape_str(gy_in.shape()), " differs from input shape ", shape_str(x_in.shape()));
   const Tensor x = x_in.contiguous(), gy = gy_in.contiguous();
