@@ -1,13 +1,18 @@
 // The layer contract (after Keras' run_layer_test), for every layer: output shape, weight
-// counts, a double-precision gradient check through the layer, config round trip, save/load
-// round trip inside a model, and one training step that lowers the loss.
+// counts, a double-precision gradient check through the layer (tests/gradcheck.h), config round
+// trip, save/load round trip inside a model, and one training step that lowers the loss. Every
+// class name layer_from_config knows must have a case here (EveryRegisteredLayerHasACase).
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <functional>
+#include <set>
 
 #include "strata/io/model_io.h"
+#include "gradcheck.h"
 #include "strata/nn/layers.h"
+#include "strata/nn/registry.h"
 #include "strata/optim/optimizer.h"
 #include "strata/tensor/math.h"
 
@@ -21,6 +26,8 @@ struct LayerCase {
   std::vector<Shape> input_shapes;  // without the batch axis
   Shape expected_output;
   std::int64_t trainable_weights, non_trainable_weights;
+  bool check_training_path = true;  // false: gradients through inference (dropout's training path is random)
+  bool integer_inputs = false;      // token indices in [0, 4), not differentiated (Embedding)
 };
 
 std::vector<LayerCase> cases() {
@@ -44,7 +51,8 @@ std::vector<LayerCase> cases() {
       {"Reshape", [] { return Reshape({4, -1}); }, {{2, 3, 4}}, {4, 6}, 0, 0},
       {"ZeroPadding2D", [] { return layers::make<nn::ZeroPadding2D>(std::array<nn::Size2, 2>{nn::Size2{1, 2}, nn::Size2{0, 1}}); },
        {{2, 3, 3}}, {2, 6, 4}, 0, 0},
-      {"Dropout", [] { return Dropout(0.3); }, {{5}}, {5}, 0, 0},
+      {"Dropout", [] { return Dropout(0.3); }, {{5}}, {5}, 0, 0, /*check_training_path=*/false},
+      {"Embedding", [] { return Embedding(6, 3); }, {{5}}, {5, 3}, 1, 0, true, /*integer_inputs=*/true},
       {"BatchNormalization", [] { return BatchNormalization(); }, {{3, 4, 4}}, {3, 4, 4}, 2, 2},
       {"BatchNormalizationDense", [] { return BatchNormalization(nn::BatchNormalizationOptions().momentum(0.9)); },
        {{5}}, {5}, 2, 2},
@@ -103,6 +111,21 @@ Shape with_batch(std::int64_t n, const Shape& s) {
   return out;
 }
 
+// Token indices 0..3 (as floats, what Embedding reads).
+Tensor token_indices(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr) {
+  std::vector<double> v = Tensor::uniform(shape, 0, 4, DType::f64, gen).to_vector<double>();
+  for (double& x : v) x = std::floor(x);
+  return Tensor::from_vector(v, shape).to(dtype);
+}
+
+// A batch of inputs for the case: normal values, or token indices.
+std::vector<Variable> inputs_for(const LayerCase& c, std::int64_t batch) {
+  std::vector<Variable> inputs;
+  for (const auto& s : c.input_shapes)
+    inputs.emplace_back(c.integer_inputs ? token_indices(with_batch(batch, s)) : Tensor::normal(with_batch(batch, s), 0, 1));
+  return inputs;
+}
+
 // Converts every weight of a built layer to f64 so the whole layer runs on the reference kernels.
 void to_f64(nn::Layer& layer) {
   for (auto* w : layer.weights()) {
@@ -119,8 +142,7 @@ TEST_P(LayerContract, OutputShapeAndWeightCounts) {
   const auto& c = GetParam();
   auto layer = c.make();
   EXPECT_EQ(layer->compute_output_shape(c.input_shapes), c.expected_output);
-  std::vector<Variable> inputs;
-  for (const auto& s : c.input_shapes) inputs.emplace_back(Tensor::normal(with_batch(3, s), 0, 1));
+  const std::vector<Variable> inputs = inputs_for(c, 3);
   Variable y = layer->call(inputs, true);
   EXPECT_EQ(y.shape(), with_batch(3, c.expected_output));
   std::int64_t trainable = 0, frozen = 0;
@@ -133,43 +155,37 @@ TEST_P(LayerContract, OutputShapeAndWeightCounts) {
 TEST_P(LayerContract, GradientCheckInDoublePrecision) {
   const auto& c = GetParam();
   auto layer = c.make();
-  std::vector<Variable> inputs;
-  Generator gen(17);
-  for (const auto& s : c.input_shapes) {
-    Tensor x = Tensor::uniform(with_batch(2, s), -1, 1, DType::f64, &gen);
-    x = add(x, mul(sign(x), 0.1));  // away from activation kinks at 0
-    inputs.emplace_back(x, true);
-  }
   layer->build_if_needed(c.input_shapes);
   to_f64(*layer);
-  const bool training = c.label.rfind("Dropout", 0) != 0;  // dropout: check the inference path
-  auto evaluate = [&](bool record) {
-    // BatchNormalization updates its moving statistics in training; the gradient does not depend on them.
-    std::optional<NoGradGuard> guard;
-    if (!record) guard.emplace();
-    return layer->call(inputs, training);
-  };
-  Variable out = evaluate(true);
-  const Tensor weights = Tensor::normal(out.shape(), 0, 1, DType::f64, &gen);
-  ops::sum(ops::mul(out, Variable(weights))).backward();
-  std::vector<Variable> checked = inputs;
-  for (auto* w : layer->weights())
-    if (w->variable.requires_grad()) checked.push_back(w->variable);
-  for (std::size_t i = 0; i < checked.size(); ++i) {
-    ASSERT_TRUE(checked[i].grad().defined()) << c.label << ": variable " << i << " got no gradient";
-    const auto analytic = checked[i].grad().to_vector<double>();
-    double* x = checked[i].mutable_value().data<double>();
-    for (std::int64_t j = 0; j < checked[i].numel(); ++j) {
-      const double saved = x[j];
-      x[j] = saved + 1e-6;
-      const double plus = sum(mul(evaluate(false).value(), weights)).item();
-      x[j] = saved - 1e-6;
-      const double minus = sum(mul(evaluate(false).value(), weights)).item();
-      x[j] = saved;
-      const double numeric = (plus - minus) / 2e-6;
-      EXPECT_NEAR(analytic[j], numeric, 1e-4 * (1 + std::fabs(numeric))) << c.label << ": variable " << i << " element " << j;
+  // The checked variables: the inputs (unless they are indices), then the trainable weights,
+  // which the function puts into the layer before calling it.
+  Generator gen(17);
+  std::vector<Tensor> fixed, checked;
+  for (const auto& s : c.input_shapes) {
+    if (c.integer_inputs) {
+      fixed.push_back(token_indices(with_batch(2, s), DType::f64, &gen));
+      continue;
     }
+    Tensor x = Tensor::uniform(with_batch(2, s), -1, 1, DType::f64, &gen);
+    checked.push_back(add(x, mul(sign(x), 0.1)));  // away from activation kinks at 0
   }
+  std::vector<nn::Weight*> weights;
+  for (auto* w : layer->weights())
+    if (w->variable.requires_grad()) {
+      weights.push_back(w);
+      checked.push_back(w->variable.value());
+    }
+  const std::size_t n_inputs = checked.size() - weights.size();
+  // BatchNormalization updates its moving statistics in training; the gradient does not depend on them.
+  strata::testing::expect_gradients_match(
+      [&](const std::vector<Variable>& vars) {
+        std::vector<Variable> inputs;
+        for (const auto& t : fixed) inputs.emplace_back(t);
+        for (std::size_t k = 0; k < n_inputs; ++k) inputs.push_back(vars[k]);
+        for (std::size_t k = 0; k < weights.size(); ++k) weights[k]->variable = vars[n_inputs + k];
+        return layer->call(inputs, c.check_training_path);
+      },
+      checked, 1e-6, 1e-4);
 }
 
 TEST_P(LayerContract, ConfigRoundTrip) {
@@ -185,8 +201,7 @@ TEST_P(LayerContract, ConfigRoundTrip) {
     EXPECT_EQ(a[i]->name, b[i]->name);
     b[i]->variable.mutable_value().copy_(a[i]->variable.value());
   }
-  std::vector<Variable> inputs;
-  for (const auto& s : c.input_shapes) inputs.emplace_back(Tensor::normal(with_batch(2, s), 0, 1));
+  const std::vector<Variable> inputs = inputs_for(c, 2);
   EXPECT_EQ(layer->call(inputs, false).value().to_vector<float>(), copy->call(inputs, false).value().to_vector<float>());
 }
 
@@ -203,8 +218,7 @@ TEST_P(LayerContract, SaveLoadRoundTripInsideAModelAndATrainingStepLowersTheLoss
   const auto path = (std::filesystem::temp_directory_path() / ("strata_contract_" + c.label + ".strata")).string();
   io::save_model(path, *model);
   auto loaded = io::load_model(path).model;
-  std::vector<Variable> x;
-  for (const auto& s : c.input_shapes) x.emplace_back(Tensor::normal(with_batch(4, s), 0, 1));
+  const std::vector<Variable> x = inputs_for(c, 4);
   {
     NoGradGuard no_grad;
     EXPECT_EQ(model->call(x, false).value().to_vector<float>(), loaded->call(x, false).value().to_vector<float>())
@@ -222,3 +236,12 @@ TEST_P(LayerContract, SaveLoadRoundTripInsideAModelAndATrainingStepLowersTheLoss
 
 INSTANTIATE_TEST_SUITE_P(EveryLayer, LayerContract, ::testing::ValuesIn(cases()),
                          [](const auto& info) { return info.param.label; });
+
+// Every layer class that model files and specs can name has a contract case. Containers
+// (Sequential, Functional) and InputLayer, which computes nothing, are covered by the model tests.
+TEST(LayerContractCoverage, EveryRegisteredLayerHasACase) {
+  std::set<std::string> covered{"InputLayer", "Sequential", "Functional"};
+  for (const auto& c : cases()) covered.insert(c.make()->type());
+  for (const auto& name : nn::registered_layer_names())
+    EXPECT_TRUE(covered.count(name)) << "layer class " << name << " has no case in tests/test_layers_contract.cpp";
+}

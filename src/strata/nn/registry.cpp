@@ -222,6 +222,12 @@ void register_layer(const std::string& class_name, std::function<LayerPtr(const 
   factories()[class_name] = std::move(factory);
 }
 
+std::vector<std::string> registered_layer_names() {
+  std::vector<std::string> names;
+  for (const auto& [name, factory] : factories()) names.push_back(name);
+  return names;
+}
+
 LayerPtr layer_from_config(const nlohmann::json& config) {
   STRATA_CHECK(config.is_object() && config.contains("class_name"),
                "layer_from_config: expected {\"class_name\": ..., \"config\": {...}} but got ", config.dump().substr(0, 200));
