@@ -1,0 +1,155 @@
+// ONNX import: Conv, MaxPool/AveragePool/LpPool, global pooling, BatchNormalization, Resize.
+#include "strata/interop/onnx/importer.h"
+
+#include <cmath>
+
+namespace strata::interop::onnx_importer {
+
+namespace {
+// Explicit (begin, end) pads for ONNX's auto_pad SAME_UPPER (TensorFlow's "same") / SAME_LOWER.
+std::array<std::int64_t, 2> same_pads(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t d, bool upper) {
+  const auto p = ops::same_padding(in, k, s, d);
+  return upper ? p : std::array<std::int64_t, 2>{p[1], p[0]};
+}
+}  // namespace
+
+void Importer::conv(const NodeProto& n) {
+  require_leading("Conv");
+  const SymbolicTensor x = sym_in(n, 0);
+  const Tensor w = const_in(n, 1, "the weight");
+  if (w.dim() != 4 || x.shape().size() != 3) unsupported("only 2-D convolution is supported (weight ", shape_str(w.shape()), ")");
+  const std::int64_t channels = x.shape()[0], out = w.size(0), kh = w.size(2), kw = w.size(3);
+  const std::int64_t group = attr_int(n, "group", 1);
+  const auto strides = attr_ints(n, "strides", {1, 1}), dilations = attr_ints(n, "dilations", {1, 1});
+  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+  const auto kernel_shape = attr_ints(n, "kernel_shape", {kh, kw});
+  if (kernel_shape != std::vector<std::int64_t>{kh, kw}) unsupported("kernel_shape disagrees with the weight");
+  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  nn::Conv2DOptions o(out, nn::Size2{kh, kw});
+  o.strides({strides[0], strides[1]}).dilation_rate({dilations[0], dilations[1]}).use_bias(has_input(n, 2));
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    const bool upper = auto_pad == "SAME_UPPER";
+    const auto ph = same_pads(x.shape()[1], kh, strides[0], dilations[0], upper);
+    const auto pw = same_pads(x.shape()[2], kw, strides[1], dilations[1], upper);
+    pads = {ph[0], pw[0], ph[1], pw[1]};
+  } else if (auto_pad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (auto_pad != "NOTSET") {
+    unsupported("attribute auto_pad=", auto_pad);
+  }
+  if (std::any_of(pads.begin(), pads.end(), [](auto p) { return p != 0; }))
+    o.padding("explicit").explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}});
+  std::map<std::string, Tensor> weights;
+  if (has_input(n, 2)) weights["bias"] = const_in(n, 2, "the bias");
+  nn::LayerPtr layer;
+  if (group == 1) {
+    weights["kernel"] = w;
+    layer = std::make_shared<nn::Conv2D>(o);
+  } else if (group == channels && w.size(1) == 1 && out % channels == 0) {
+    weights["depthwise_kernel"] = w;
+    layer = std::make_shared<nn::Conv2D>(o.depth_multiplier(out / channels), nn::Conv2D::Kind::depthwise);
+  } else {
+    weights["kernel"] = w;
+    layer = std::make_shared<nn::Conv2D>(o.groups(group));
+  }
+  set_symbol(n, add_layer(n, layer, {x}, weights));
+}
+
+void Importer::pool(const NodeProto& n) {
+  require_leading(n.op_type().c_str());
+  const SymbolicTensor x = sym_in(n, 0);
+  if (n.output_size() > 1 && !n.output(1).empty()) unsupported("the Indices output of MaxPool is not supported");
+  const auto kernel = attr_ints(n, "kernel_shape");
+  if (kernel.size() != 2 || x.shape().size() != 3) unsupported("only 2-D pooling is supported");
+  const auto strides = attr_ints(n, "strides", {1, 1});
+  const auto dilations = attr_ints(n, "dilations", {1, 1});
+  if (dilations != std::vector<std::int64_t>{1, 1}) unsupported("attribute dilations (only 1 is supported)");
+  if (attr_int(n, "storage_order", 0) != 0) unsupported("attribute storage_order=1");
+  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
+    const bool upper = auto_pad == "SAME_UPPER";
+    const auto ph = same_pads(x.shape()[1], kernel[0], strides[0], 1, upper);
+    const auto pw = same_pads(x.shape()[2], kernel[1], strides[1], 1, upper);
+    pads = {ph[0], pw[0], ph[1], pw[1]};
+  } else if (auto_pad == "VALID") {
+    pads = {0, 0, 0, 0};
+  } else if (auto_pad != "NOTSET") {
+    unsupported("attribute auto_pad=", auto_pad);
+  }
+  const bool max = n.op_type() == "MaxPool";
+  auto layer = std::make_shared<nn::Pooling2D>(max ? kernels::PoolKind::max : kernels::PoolKind::avg,
+                                               nn::Size2{kernel[0], kernel[1]}, nn::Size2{strides[0], strides[1]});
+  if (std::any_of(pads.begin(), pads.end(), [](auto p) { return p != 0; }))
+    layer->explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}});
+  layer->ceil_mode(attr_int(n, "ceil_mode", 0) != 0).count_include_pad(!max && attr_int(n, "count_include_pad", 0) != 0);
+  set_symbol(n, add_layer(n, layer, {x}));
+}
+
+void Importer::global_pool(const NodeProto& n) {
+  require_leading(n.op_type().c_str());
+  const SymbolicTensor x = sym_in(n, 0);
+  if (x.shape().size() != 3) unsupported("only 2-D global pooling is supported");
+  const bool max = n.op_type() == "GlobalMaxPool";
+  set_symbol(n, add_layer(n, std::make_shared<nn::GlobalPooling2D>(max ? kernels::PoolKind::max : kernels::PoolKind::avg, true), {x}));
+}
+
+void Importer::batch_norm(const NodeProto& n) {
+  require_leading("BatchNormalization");
+  if (attr_int(n, "training_mode", 0) != 0) unsupported("attribute training_mode=1");
+  if (attr_int(n, "spatial", 1) != 1) unsupported("attribute spatial=0");
+  for (int i = 1; i < n.output_size(); ++i)
+    if (!n.output(i).empty()) unsupported("training outputs (running statistics) are not supported");
+  const SymbolicTensor x = sym_in(n, 0);
+  nn::BatchNormalizationOptions o;
+  o.epsilon(attr_float(n, "epsilon", 1e-5)).momentum(attr_float(n, "momentum", 0.9));
+  set_symbol(n, add_layer(n, std::make_shared<nn::BatchNormalization>(o), {x},
+                          {{"gamma", const_in(n, 1, "scale")},
+                           {"beta", const_in(n, 2, "B")},
+                           {"moving_mean", const_in(n, 3, "mean")},
+                           {"moving_variance", const_in(n, 4, "var")}}));
+}
+
+// ------------------------------------------------------------------ activations
+
+void Importer::resize(const NodeProto& n) {
+  const bool upsample = n.op_type() == "Upsample";
+  std::string mode = attr_string(n, "mode", "nearest");
+  if (mode == "bilinear") mode = "linear";
+  if (mode != "nearest" && mode != "linear") unsupported("attribute mode=", mode, " (nearest and linear are supported)");
+  nn::ResizeOptions o;
+  o.mode(mode);
+  std::vector<double> scales;
+  std::vector<std::int64_t> sizes;
+  if (upsample || opset_ < 11) {  // Upsample and Resize-10: asymmetric coordinates, floor for nearest
+    o.coordinate_transformation_mode("asymmetric").nearest_mode("floor");
+    if (upsample && opset_ < 9) scales = attr_floats(n, "scales");
+    else {
+      const Tensor s = const_in(n, 1, "scales").to(DType::f64).contiguous();
+      scales = s.to_vector<double>();
+    }
+  } else {
+    const std::string t = attr_string(n, "coordinate_transformation_mode", "half_pixel");
+    if (t == "tf_crop_and_resize") unsupported("attribute coordinate_transformation_mode=tf_crop_and_resize");
+    if (attr_int(n, "exclude_outside", 0) != 0) unsupported("attribute exclude_outside=1");
+    o.coordinate_transformation_mode(t).nearest_mode(attr_string(n, "nearest_mode", "round_prefer_floor"));
+    if (has_input(n, 2) && const_in(n, 2, "scales").numel() > 0)
+      scales = const_in(n, 2, "scales").to(DType::f64).contiguous().to_vector<double>();
+    if (has_input(n, 3)) sizes = const_ints(n, 3, "sizes");
+  }
+  const Shape shape = onnx_shape(in(n, 0));
+  if (!scales.empty() && scales.size() != shape.size()) unsupported(scales.size(), " scales for rank ", shape.size());
+  if (!sizes.empty() && sizes.size() != shape.size()) unsupported(sizes.size(), " sizes for rank ", shape.size());
+  if (leading_) {
+    if (!scales.empty()) {
+      if (scales[0] != 1.0) unsupported("resizes the batch axis");
+      scales.erase(scales.begin());
+    }
+    if (!sizes.empty()) sizes.erase(sizes.begin());
+  }
+  if (sizes.empty()) o.scales(scales);
+  else o.sizes(Shape(sizes.begin(), sizes.end()));
+  set_symbol(n, add_layer(n, std::make_shared<nn::Resize>(o), {sym_in(n, 0)}));
+}
+
+}  // namespace strata::interop::onnx_importer
