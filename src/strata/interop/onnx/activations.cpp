@@ -1,4 +1,5 @@
-// ONNX import: element-wise activations, Clip, PRelu, Softmax/LogSoftmax.
+// ONNX import and export: element-wise activations, Clip, PRelu, Softmax/LogSoftmax.
+#include "strata/interop/onnx/exporter.h"
 #include "strata/interop/onnx/importer.h"
 
 #include <cmath>
@@ -87,3 +88,54 @@ void Importer::softmax(const NodeProto& n) {
 // ------------------------------------------------------------------ linear algebra and arithmetic
 
 }  // namespace strata::interop::onnx_importer
+
+// ---------------------------------------------------------------- export
+
+namespace strata::interop::onnx_exporter {
+
+std::string Exporter::export_activations(const LayerCall& call) {
+  const auto& [l, type, name, c, in, shapes] = call;
+  const std::string& x = in.at(0);
+  if (type == "Activation") return activation(c.at("activation").get<std::string>(), x, name);
+  if (type == "ReLU") {
+    const Json max_value = c.value("max_value", Json());
+    const double slope = c.value("negative_slope", 0.0), mv = max_value.is_null() ? 0.0 : max_value.get<double>();
+    if (slope != 0.0 || c.value("threshold", 0.0) != 0.0) throw Unsupported("ReLU with a negative slope or threshold");
+    if (mv > 0.0)
+      return node("Clip", {x, constant(name + "/min", Tensor::scalar(0.0)), constant(name + "/max", Tensor::scalar(mv))}, name).output(0);
+    return node("Relu", {x}, name).output(0);
+  }
+  if (type == "LeakyReLU") return activation("leaky_relu", x, name, c.value("negative_slope", 0.3));
+  if (type == "ELU") {
+    auto& n = node("Elu", {x}, name);
+    attr(n, "alpha", c.value("alpha", 1.0));
+    return name;
+  }
+  if (type == "PReLU") return node("PRelu", {x, constant(name + "/alpha", weight(l, "alpha"))}, name).output(0);
+  if (type == "Softmax") {
+    auto& n = node(c.value("log", false) ? "LogSoftmax" : "Softmax", {x}, name);
+    attr(n, "axis", c.value("axis", std::int64_t{-1}));
+    return name;
+  }
+  if (type == "ParametricActivation") {
+    const std::string f = c.at("function");
+    const double alpha = c.at("alpha"), beta = c.at("beta");
+    if (f == "selu") {
+      auto& n = node("Selu", {x}, name);
+      attr(n, "alpha", alpha);
+      attr(n, "gamma", beta);
+      return name;
+    }
+    auto& n = node("HardSigmoid", {x}, f == "hard_sigmoid" ? name : unique(name + "/hard_sigmoid"));
+    attr(n, "alpha", f == "hard_sigmoid" ? alpha : 1.0 / 6);
+    attr(n, "beta", f == "hard_sigmoid" ? beta : 0.5);
+    return f == "hard_sigmoid" ? name : node("Mul", {x, n.output(0)}, name).output(0);
+  }
+  if (type == "Clip")
+    return node("Clip", {x, constant(name + "/min", Tensor::scalar(c.at("min_value").get<double>())),
+                         constant(name + "/max", Tensor::scalar(c.at("max_value").get<double>()))},
+                name).output(0);
+  throw Unsupported("no ONNX export for this layer type");
+}
+
+}  // namespace strata::interop::onnx_exporter

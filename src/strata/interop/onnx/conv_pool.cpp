@@ -1,4 +1,5 @@
-// ONNX import: Conv, MaxPool/AveragePool/LpPool, global pooling, BatchNormalization, Resize.
+// ONNX import and export: Conv, MaxPool/AveragePool/LpPool, global pooling, BatchNormalization, Resize.
+#include "strata/interop/onnx/exporter.h"
 #include "strata/interop/onnx/importer.h"
 
 #include <cmath>
@@ -153,3 +154,117 @@ void Importer::resize(const NodeProto& n) {
 }
 
 }  // namespace strata::interop::onnx_importer
+
+// ---------------------------------------------------------------- export
+
+namespace strata::interop::onnx_exporter {
+
+namespace {
+// ONNX pads [top, left, bottom, right] from a config's padding for input (C, H, W).
+std::vector<std::int64_t> onnx_pads(const Json& c, const Shape& in, std::array<std::int64_t, 2> k,
+                                    std::array<std::int64_t, 2> s, std::array<std::int64_t, 2> d) {
+  const std::string padding = c.value("padding", std::string("valid"));
+  if (padding == "same") {
+    const auto h = ops::same_padding(in[1], k[0], s[0], d[0]), w = ops::same_padding(in[2], k[1], s[1], d[1]);
+    return {h[0], w[0], h[1], w[1]};
+  }
+  if (padding == "explicit") {
+    const auto p = c.at("explicit_padding").get<std::array<std::array<std::int64_t, 2>, 2>>();
+    return {p[0][0], p[1][0], p[0][1], p[1][1]};
+  }
+  return {0, 0, 0, 0};
+}
+}  // namespace
+
+std::string Exporter::conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
+                           const Shape& in) {
+  const std::string type = l->type();
+  const auto k = c.at("kernel_size").get<std::array<std::int64_t, 2>>();
+  const auto s = c.value("strides", std::array<std::int64_t, 2>{1, 1});
+  const auto d = c.value("dilation_rate", std::array<std::int64_t, 2>{1, 1});
+  const auto pads = onnx_pads(c, in, k, s, d);
+  auto add_conv = [&](const std::string& input, const Tensor& w, const Tensor& b, std::int64_t group, bool spatial,
+                      const std::string& output) {
+    std::vector<std::string> inputs{input, constant(name + "/" + (spatial ? "kernel" : "pointwise_kernel"), w)};
+    if (b.defined()) inputs.push_back(constant(name + "/bias", b));
+    auto& n = node("Conv", inputs, output);
+    attr(n, "kernel_shape", std::vector<std::int64_t>{w.size(2), w.size(3)});
+    if (spatial) {
+      attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
+      attr(n, "dilations", std::vector<std::int64_t>{d[0], d[1]});
+      attr(n, "pads", pads);
+    }
+    attr(n, "group", group);
+    return output;
+  };
+  const std::string act = c.value("activation", std::string());
+  const std::string conv_out = act.empty() || act == "linear" ? name : unique(name + "/conv");
+  std::string y;
+  if (type == "Conv2D") {
+    y = add_conv(x, weight(l, "kernel"), weight(l, "bias"), c.value("groups", std::int64_t{1}), true, conv_out);
+  } else if (type == "DepthwiseConv2D") {
+    y = add_conv(x, weight(l, "depthwise_kernel"), weight(l, "bias"), in[0], true, conv_out);
+  } else {  // SeparableConv2D: depthwise then pointwise
+    const std::string dw = add_conv(x, weight(l, "depthwise_kernel"), Tensor(), in[0], true, unique(name + "/depthwise"));
+    y = add_conv(dw, weight(l, "pointwise_kernel"), weight(l, "bias"), 1, false, conv_out);
+  }
+  return conv_out == name ? y : activation(act, y, name);
+}
+
+std::string Exporter::pool(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
+                           const Shape& in) {
+  const auto k = c.at("pool_size").get<std::array<std::int64_t, 2>>();
+  auto s = c.value("strides", std::array<std::int64_t, 2>{0, 0});
+  if (s[0] == 0) s = k;
+  const bool max = nn::as<nn::Pooling2D>(l)->kind() == kernels::PoolKind::max;
+  auto& n = node(max ? "MaxPool" : "AveragePool", {x}, name);
+  attr(n, "kernel_shape", std::vector<std::int64_t>{k[0], k[1]});
+  attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
+  attr(n, "pads", onnx_pads(c, in, k, s, {1, 1}));
+  if (c.value("ceil_mode", false)) attr(n, "ceil_mode", std::int64_t{1});
+  if (!max && c.value("count_include_pad", false)) attr(n, "count_include_pad", std::int64_t{1});
+  return name;
+}
+
+std::string Exporter::export_conv_pool(const LayerCall& call) {
+  const auto& [l, type, name, c, in, shapes] = call;
+  const std::string& x = in.at(0);
+  if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D") return conv(l, name, c, x, shapes[0]);
+  if (type == "MaxPooling2D" || type == "AveragePooling2D") return pool(l, name, c, x, shapes[0]);
+  if (type == "BatchNormalization") {
+    const Tensor mean = weight(l, "moving_mean"), var = weight(l, "moving_variance");
+    Tensor gamma = weight(l, "gamma"), beta = weight(l, "beta");
+    if (!gamma.defined()) gamma = Tensor::ones(mean.shape());
+    if (!beta.defined()) beta = Tensor::zeros(mean.shape());
+    auto& n = node("BatchNormalization",
+                   {x, constant(name + "/gamma", gamma), constant(name + "/beta", beta), constant(name + "/moving_mean", mean),
+                    constant(name + "/moving_variance", var)},
+                   name);
+    attr(n, "epsilon", c.value("epsilon", 1e-3));
+    attr(n, "momentum", c.value("momentum", 0.99));
+    return name;
+  }
+  if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D") {
+    const bool keep = c.value("keepdims", false);
+    const std::string op = type == "GlobalAveragePooling2D" ? "GlobalAveragePool" : "GlobalMaxPool";
+    const std::string pooled = node(op, {x}, keep ? name : unique(name + "/pool")).output(0);
+    if (keep) return name;
+    auto& n = node("Flatten", {pooled}, name);
+    attr(n, "axis", std::int64_t{1});
+    return name;
+  }
+  if (type == "Resize") {
+    if (!c.contains("scales")) throw Unsupported("Resize to fixed sizes (only scales export)");
+    std::vector<float> scales{1.0f};
+    for (double s : c.at("scales").get<std::vector<double>>()) scales.push_back(static_cast<float>(s));
+    const std::string roi = constant(name + "/roi", Tensor::zeros({0}));
+    auto& n = node("Resize", {x, roi, constant(name + "/scales", Tensor::from_vector(scales, {static_cast<std::int64_t>(scales.size())}))}, name);
+    attr(n, "mode", c.at("mode").get<std::string>());
+    attr(n, "coordinate_transformation_mode", c.at("coordinate_transformation_mode").get<std::string>());
+    attr(n, "nearest_mode", c.at("nearest_mode").get<std::string>());
+    return name;
+  }
+  throw Unsupported("no ONNX export for this layer type");
+}
+
+}  // namespace strata::interop::onnx_exporter

@@ -1,4 +1,5 @@
-// ONNX import: Gemm, MatMul, element-wise arithmetic, Sum.
+// ONNX import and export: Gemm, MatMul, element-wise arithmetic, Sum.
+#include "strata/interop/onnx/exporter.h"
 #include "strata/interop/onnx/importer.h"
 
 #include <cmath>
@@ -110,3 +111,50 @@ void Importer::sum(const NodeProto& n) {
 // ------------------------------------------------------------------ shape manipulation
 
 }  // namespace strata::interop::onnx_importer
+
+// ---------------------------------------------------------------- export
+
+namespace strata::interop::onnx_exporter {
+
+std::string Exporter::export_linear_algebra(const LayerCall& call) {
+  const auto& [l, type, name, c, in, shapes] = call;
+  const std::string& x = in.at(0);
+  if (type == "Dense") {
+    const Tensor k = weight(l, "kernel"), b = weight(l, "bias");
+    const std::string act = c.value("activation", std::string());
+    const std::string out = act.empty() || act == "linear" ? name : unique(name + "/linear");
+    if (shapes[0].size() == 1) {
+      std::vector<std::string> args{x, constant(name + "/kernel", k)};
+      if (b.defined()) args.push_back(constant(name + "/bias", b));
+      node("Gemm", args, out);
+    } else {
+      const std::string mm = node("MatMul", {x, constant(name + "/kernel", k)}, b.defined() ? unique(name + "/matmul") : out).output(0);
+      if (b.defined()) node("Add", {mm, constant(name + "/bias", b)}, out);
+    }
+    return out == name ? out : activation(act, out, name);
+  }
+  if (type == "Add" || type == "Multiply") {
+    std::string acc = in[0];
+    for (std::size_t i = 1; i < in.size(); ++i)
+      acc = node(type == "Add" ? "Add" : "Mul", {acc, in[i]}, i + 1 == in.size() ? name : unique(name + "/partial")).output(0);
+    return acc;
+  }
+  static const std::map<std::string, std::string> arithmetic{
+      {"add", "Add"}, {"subtract", "Sub"}, {"multiply", "Mul"}, {"divide", "Div"}};
+  if (type == "Arithmetic") {
+    if (shapes[0].size() != shapes[1].size()) throw Unsupported("Arithmetic on inputs of different rank");
+    return node(arithmetic.at(c.at("op")), {in[0], in[1]}, name).output(0);
+  }
+  if (type == "ConstantArithmetic") {
+    const std::string k = constant(name + "/constant", weight(l, "constant"));
+    const bool first = c.value("constant_first", false);
+    return node(arithmetic.at(c.at("op")), first ? std::vector<std::string>{k, x} : std::vector<std::string>{x, k}, name).output(0);
+  }
+  if (type == "MatMul") {
+    if (shapes[0].size() != shapes[1].size()) throw Unsupported("MatMul on inputs of different rank");
+    return node("MatMul", {in[0], in[1]}, name).output(0);
+  }
+  throw Unsupported("no ONNX export for this layer type");
+}
+
+}  // namespace strata::interop::onnx_exporter

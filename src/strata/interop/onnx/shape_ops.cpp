@@ -1,4 +1,5 @@
-// ONNX import: Concat, Flatten, Reshape, Transpose, (Un)Squeeze, Pad, Identity, Dropout, Constant, Shape, Gather, Slice, ReduceMean, Cast.
+// ONNX import and export: Concat, Flatten, Reshape, Transpose, (Un)Squeeze, Pad, Identity, Dropout, Constant, Shape, Gather, Slice, ReduceMean, Cast.
+#include "strata/interop/onnx/exporter.h"
 #include "strata/interop/onnx/importer.h"
 
 #include <algorithm>
@@ -264,3 +265,79 @@ void Importer::cast(const NodeProto& n) {
 // batch becomes an extra axis handled by TimeDistributed.
 
 }  // namespace strata::interop::onnx_importer
+
+// ---------------------------------------------------------------- export
+
+namespace strata::interop::onnx_exporter {
+
+std::string Exporter::export_shape_ops(const LayerCall& call) {
+  const auto& [l, type, name, c, in, shapes] = call;
+  const std::string& x = in.at(0);
+  if (type == "Flatten") {
+    auto& n = node("Flatten", {x}, name);
+    attr(n, "axis", std::int64_t{1});
+    return name;
+  }
+  if (type == "Reshape") {
+    std::vector<std::int64_t> target{0};
+    for (auto d : c.at("target_shape").get<std::vector<std::int64_t>>()) target.push_back(d);
+    return node("Reshape", {x, ints_constant(name + "/shape", target)}, name).output(0);
+  }
+  if (type == "Dropout")
+    return node("Dropout", {x, constant(name + "/ratio", Tensor::scalar(c.at("rate").get<double>()))}, name).output(0);
+  if (type == "Concatenate") {
+    auto& n = node("Concat", in, name);
+    attr(n, "axis", c.value("axis", std::int64_t{1}));
+    return name;
+  }
+  if (type == "ZeroPadding2D") {
+    const auto p = c.at("padding").get<std::array<std::array<std::int64_t, 2>, 2>>();
+    return node("Pad", {x, ints_constant(name + "/pads", {0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]})}, name).output(0);
+  }
+  if (type == "Permute") {
+    std::vector<std::int64_t> perm{0};
+    for (auto d : c.at("dims").get<std::vector<std::int64_t>>()) perm.push_back(d);
+    auto& n = node("Transpose", {x}, name);
+    attr(n, "perm", perm);
+    return name;
+  }
+  if (type == "Pad") {
+    const auto pads = c.at("pads").get<std::vector<std::array<std::int64_t, 2>>>();
+    std::vector<std::int64_t> flat{0};
+    for (const auto& p : pads) flat.push_back(p[0]);
+    flat.push_back(0);
+    for (const auto& p : pads) flat.push_back(p[1]);
+    auto& n = node("Pad", {x, ints_constant(name + "/pads", flat), constant(name + "/value", Tensor::scalar(c.value("value", 0.0)))}, name);
+    attr(n, "mode", c.value("mode", std::string("constant")));
+    return name;
+  }
+  if (type == "Reduce") {
+    const std::string op = c.at("op");
+    const auto axes = c.at("axes").get<std::vector<std::int64_t>>();
+    if (op == "mean") {
+      auto& n = node("ReduceMean", {x}, name);
+      attr(n, "axes", axes);
+      attr(n, "keepdims", std::int64_t{c.value("keepdims", false) ? 1 : 0});
+    } else {
+      auto& n = node("ReduceSum", {x, ints_constant(name + "/axes", axes)}, name);
+      attr(n, "keepdims", std::int64_t{c.value("keepdims", false) ? 1 : 0});
+    }
+    return name;
+  }
+  if (type == "Slice") {
+    using V = std::vector<std::int64_t>;
+    return node("Slice", {x, ints_constant(name + "/starts", c.at("starts").get<V>()), ints_constant(name + "/ends", c.at("ends").get<V>()),
+                          ints_constant(name + "/axes", c.at("axes").get<V>()), ints_constant(name + "/steps", c.at("steps").get<V>())},
+                name).output(0);
+  }
+  if (type == "Gather") {
+    const auto indices = c.at("indices").get<std::vector<std::int64_t>>();
+    const Shape shape = c.at("indices_shape").get<Shape>();
+    auto& n = node("Gather", {x, constant(name + "/indices", Tensor::from_vector(indices, shape))}, name);
+    attr(n, "axis", c.at("axis").get<std::int64_t>());
+    return name;
+  }
+  throw Unsupported("no ONNX export for this layer type");
+}
+
+}  // namespace strata::interop::onnx_exporter
