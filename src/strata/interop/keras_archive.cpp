@@ -110,7 +110,7 @@ void load_keras3_weights(const hdf5::File& file, models::Model& model) {
       classes.push_back(l.class_name);
     }
   const auto paths = weight_paths(classes);
-  std::vector<std::pair<nn::Weight*, Tensor>> plan;
+  keras::WeightPlan plan;
   std::vector<std::string> problems;
   for (std::size_t i = 0; i < layers.size(); ++i) {
     const ExportedLayer& l = *layers[i];
@@ -135,12 +135,7 @@ void load_keras3_weights(const hdf5::File& file, models::Model& model) {
         if (w->name == wname) plan.emplace_back(w, converted);
     }
   }
-  if (!problems.empty()) {
-    std::string message = what + ": '" + file.label() + "' does not fit the model:";
-    for (const auto& p : problems) message += "\n" + p;
-    throw Error(message);
-  }
-  for (auto& [w, t] : plan) w->variable.mutable_value().copy_(t);
+  keras::apply_weights(plan, problems, what, file.label());
 }
 
 }  // namespace keras

@@ -263,10 +263,7 @@ ExportedModel describe(models::Model& model, Dialect dialect, const std::string&
       for (auto p : s.inputs) in.push_back(info[p]);
       try {
         info[i] = describer.layer(s.layer, in, exported, c);
-      } catch (const Unsupported& e) {
-        problems.push_back("  layer '" + exported.name + "' (" + s.layer->type() + "): " + e.what());
-        continue;
-      } catch (const std::exception& e) {
+      } catch (const std::exception& e) {  // Unsupported, or a config the layer cannot give
         problems.push_back("  layer '" + exported.name + "' (" + s.layer->type() + "): " + e.what());
         continue;
       }

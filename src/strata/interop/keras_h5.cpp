@@ -37,7 +37,7 @@ void load_keras2_weights(const hdf5::File& file, hid_t group, models::Model& mod
   const std::string what = "Keras weights";
   const auto weights = read_keras2_weights(group, what);
   std::vector<std::string> problems;
-  std::vector<std::pair<nn::Weight*, Tensor>> plan;
+  keras::WeightPlan plan;
   for (const auto& [layer_name, list] : weights) {
     if (list.empty()) continue;
     nn::LayerPtr layer;
@@ -67,12 +67,7 @@ void load_keras2_weights(const hdf5::File& file, hid_t group, models::Model& mod
       plan.emplace_back(it->second, converted);
     }
   }
-  if (!problems.empty()) {
-    std::string message = what + ": '" + file.label() + "' does not fit the model:";
-    for (const auto& p : problems) message += "\n" + p;
-    throw Error(message);
-  }
-  for (auto& [w, t] : plan) w->variable.mutable_value().copy_(t);
+  keras::apply_weights(plan, problems, what, file.label());
 }
 
 }  // namespace

@@ -489,6 +489,16 @@ std::vector<std::string> weight_paths(const std::vector<std::string>& class_name
   return out;
 }
 
+void apply_weights(const WeightPlan& plan, const std::vector<std::string>& problems, const std::string& what,
+                   const std::string& file) {
+  if (!problems.empty()) {
+    std::string message = what + ": '" + file + "' does not fit the model:";
+    for (const auto& p : problems) message += "\n" + p;
+    throw Error(message);
+  }
+  for (const auto& [w, t] : plan) w->variable.mutable_value().copy_(t);
+}
+
 Tensor to_strata_layout(const std::string& name, const Tensor& w) {
   if (name == "kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();  // (kh,kw,in,out) -> (out,in,kh,kw)
   if (name == "depthwise_kernel" && w.dim() == 4) {  // (kh,kw,in,mult) -> (in*mult,1,kh,kw)

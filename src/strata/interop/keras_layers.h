@@ -48,6 +48,12 @@ std::string keras2_weight_path(const std::string& layer_name, const std::string&
 // Keras 2's weight path back to the Strata name ("forward/kernel" for a Bidirectional's).
 std::string strata_weight_name(const std::string& keras2_path);
 
+// Loads weights into a model only when every one fits: otherwise throws "<what>: '<file>' does
+// not fit the model:" with every problem, and the model is untouched.
+using WeightPlan = std::vector<std::pair<nn::Weight*, Tensor>>;
+void apply_weights(const WeightPlan& plan, const std::vector<std::string>& problems, const std::string& what,
+                   const std::string& file);
+
 // A Keras weight in Strata's layout and back, by the weight's short name.
 Tensor to_strata_layout(const std::string& name, const Tensor& keras_value);
 Tensor to_keras_layout(const std::string& name, const Tensor& strata_value, std::int64_t depth_multiplier);
