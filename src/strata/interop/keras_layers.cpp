@@ -1,5 +1,7 @@
 #include "strata/interop/keras_layers.h"
 
+#include "strata/nn/layer_config.h"
+
 #include <cctype>
 #include <functional>
 #include <set>
@@ -155,14 +157,13 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();
     STRATA_CHECK(strata_axis(a, in_shape.size()) == 1, "axis ", a, " (only the channel/feature axis is supported)");
     nn::BatchNormalizationOptions o;
-    o.epsilon(c.value("epsilon", 1e-3)).momentum(c.value("momentum", 0.99)).center(c.value("center", true)).scale(c.value("scale", true));
+    nn::config::read_fields(c, o);  // Keras' names and defaults are Strata's
     return apply(name, std::make_shared<nn::BatchNormalization>(o), in);
   }
   if (type == "Activation") return apply(name, std::make_shared<nn::Activation>(activation_of(c)), in, in[0].flattened_from);
   if (type == "ReLU") {
     STRATA_CHECK(c.value("threshold", 0.0) == 0.0, "a ReLU threshold other than 0");
-    const Json mv = c.value("max_value", Json());
-    return apply(name, std::make_shared<nn::ReLU>(mv.is_null() ? 0.0 : mv.get<double>(), c.value("negative_slope", 0.0)), in);
+    return apply(name, std::make_shared<nn::ReLU>(nn::config::get(c, "max_value", nn::ReLU::no_max_value), nn::config::get(c, "negative_slope", 0.0)), in);
   }
   if (type == "LeakyReLU")  // Keras 2 calls the slope alpha, Keras 3 negative_slope
     return apply(name, std::make_shared<nn::LeakyReLU>(c.value("negative_slope", c.value("alpha", 0.3))), in);

@@ -1,5 +1,8 @@
 #include "strata/nn/conv_layers.h"
 
+#include "strata/nn/layer_config.h"
+#include "strata/nn/registry.h"
+
 namespace strata::nn {
 
 // ---------------------------------------------------------------- Conv2D family
@@ -10,46 +13,6 @@ ops::ConvGeometry Conv2DOptions::op_options() const {
     o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);
   else
     o.padding(padding_);
-  return o;
-}
-
-nlohmann::json Conv2DOptions::config() const {
-  nlohmann::json c = {{"filters", filters_},
-          {"kernel_size", kernel_size_},
-          {"strides", strides_},
-          {"padding", padding_},
-          {"dilation_rate", dilation_rate_},
-          {"groups", groups_},
-          {"depth_multiplier", depth_multiplier_},
-          {"activation", activation_},
-          {"use_bias", use_bias_},
-          {"kernel_initializer", kernel_initializer_},
-          {"bias_initializer", bias_initializer_},
-          {"kernel_regularizer", kernel_regularizer_.config()},
-          {"bias_regularizer", bias_regularizer_.config()},
-          {"kernel_constraint", kernel_constraint_.active() ? nlohmann::json{{"max_value", kernel_constraint_.max_value}}
-                                                            : nlohmann::json()}};
-  if (padding_ == "explicit") c["explicit_padding"] = explicit_padding_;
-  return c;
-}
-
-Conv2DOptions Conv2DOptions::from_config(const nlohmann::json& c) {
-  Conv2DOptions o(c.value("filters", std::int64_t{0}), c.at("kernel_size").get<Size2>());
-  o.strides(c.value("strides", Size2{1, 1}))
-      .padding(c.value("padding", std::string("valid")))
-      .explicit_padding(c.value("explicit_padding", std::array<Size2, 2>{}))
-      .dilation_rate(c.value("dilation_rate", Size2{1, 1}))
-      .groups(c.value("groups", std::int64_t{1}))
-      .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}))
-      .activation(c.value("activation", std::string()))
-      .use_bias(c.value("use_bias", true))
-      .kernel_initializer(c.value("kernel_initializer", std::string("glorot_uniform")))
-      .bias_initializer(c.value("bias_initializer", std::string("zeros")))
-      .kernel_regularizer(Regularizer::from_config(c.value("kernel_regularizer", nlohmann::json())))
-      .bias_regularizer(Regularizer::from_config(c.value("bias_regularizer", nlohmann::json())))
-      .name(c.value("name", std::string()));
-  const auto constraint = c.value("kernel_constraint", nlohmann::json());
-  if (!constraint.is_null()) o.kernel_constraint(MaxNorm{constraint.at("max_value").get<double>()});
   return o;
 }
 
@@ -123,7 +86,16 @@ Variable Conv2D::forward(const std::vector<Variable>& in, bool) {
   return apply_activation(o_.activation_, y);
 }
 
-void Conv2D::layer_config(nlohmann::json& c) const { c.update(o_.config()); }
+void Conv2D::layer_config(nlohmann::json& c) const {
+  config::write_fields(o_, c);
+  if (o_.padding_ != "explicit") c.erase("explicit_padding");
+}
+
+LayerPtr Conv2D::from_config(Kind kind, const nlohmann::json& c) {
+  Conv2DOptions o(0, config::require<Size2>(c, "kernel_size"));
+  config::read_fields(c, o);
+  return std::make_shared<Conv2D>(o.name(config::name(c)), kind);
+}
 
 // ---------------------------------------------------------------- ZeroPadding2D
 ZeroPadding2D::ZeroPadding2D(std::array<Size2, 2> padding, std::string name)
@@ -142,6 +114,9 @@ Variable ZeroPadding2D::forward(const std::vector<Variable>& in, bool) {
 }
 
 void ZeroPadding2D::layer_config(nlohmann::json& c) const { c["padding"] = padding_; }
+LayerPtr ZeroPadding2D::from_config(const nlohmann::json& c) {
+  return std::make_shared<ZeroPadding2D>(config::require<Padding2>(c, "padding"), config::name(c));
+}
 
 // ---------------------------------------------------------------- pooling
 Pooling2D::Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides, std::string padding, std::string name)
@@ -188,8 +163,21 @@ void Pooling2D::layer_config(nlohmann::json& c) const {
   if (count_include_pad_) c["count_include_pad"] = true;
 }
 
+LayerPtr Pooling2D::from_config(kernels::PoolKind kind, const nlohmann::json& c) {
+  const std::string padding = config::get<std::string>(c, "padding", default_padding);
+  auto layer = std::make_shared<Pooling2D>(kind, config::require<Size2>(c, "pool_size"),
+                                           config::get(c, "strides", strides_of_pool_size),
+                                           padding == "explicit" ? default_padding : padding, config::name(c));
+  if (padding == "explicit") layer->explicit_padding(config::require<Padding2>(c, "explicit_padding"));
+  layer->ceil_mode(config::get(c, "ceil_mode", false)).count_include_pad(config::get(c, "count_include_pad", false));
+  return layer;
+}
+
 GlobalPooling2D::GlobalPooling2D(kernels::PoolKind kind, bool keepdims, std::string name)
     : Layer(std::move(name)), kind_(kind), keepdims_(keepdims) {}
+LayerPtr GlobalPooling2D::from_config(kernels::PoolKind kind, const nlohmann::json& c) {
+  return std::make_shared<GlobalPooling2D>(kind, config::get(c, "keepdims", false), config::name(c));
+}
 
 Shape GlobalPooling2D::compute_output_shape(const std::vector<Shape>& in) const {
   STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
@@ -230,11 +218,33 @@ Variable BatchNormalization::forward(const std::vector<Variable>& in, bool train
                          o_.epsilon_);
 }
 
-void BatchNormalization::layer_config(nlohmann::json& c) const {
-  c["momentum"] = o_.momentum_;
-  c["epsilon"] = o_.epsilon_;
-  c["center"] = o_.center_;
-  c["scale"] = o_.scale_;
+void BatchNormalization::layer_config(nlohmann::json& c) const { config::write_fields(o_, c); }
+LayerPtr BatchNormalization::from_config(const nlohmann::json& c) {
+  BatchNormalizationOptions o;
+  config::read_fields(c, o);
+  return std::make_shared<BatchNormalization>(o.name(config::name(c)));
 }
+
+// ---------------------------------------------------------------- registration
+namespace {
+using kernels::PoolKind;
+LayerPtr conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::standard, c); }
+LayerPtr depthwise_conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::depthwise, c); }
+LayerPtr separable_conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::separable, c); }
+LayerPtr max_pooling2d(const nlohmann::json& c) { return Pooling2D::from_config(PoolKind::max, c); }
+LayerPtr average_pooling2d(const nlohmann::json& c) { return Pooling2D::from_config(PoolKind::avg, c); }
+LayerPtr global_max_pooling2d(const nlohmann::json& c) { return GlobalPooling2D::from_config(PoolKind::max, c); }
+LayerPtr global_average_pooling2d(const nlohmann::json& c) { return GlobalPooling2D::from_config(PoolKind::avg, c); }
+
+const LayerRegistrar conv2d_registrar("Conv2D", conv2d);
+const LayerRegistrar depthwise_conv2d_registrar("DepthwiseConv2D", depthwise_conv2d);
+const LayerRegistrar separable_conv2d_registrar("SeparableConv2D", separable_conv2d);
+const LayerRegistrar zero_padding2d_registrar("ZeroPadding2D", ZeroPadding2D::from_config);
+const LayerRegistrar max_pooling2d_registrar("MaxPooling2D", max_pooling2d);
+const LayerRegistrar average_pooling2d_registrar("AveragePooling2D", average_pooling2d);
+const LayerRegistrar global_max_pooling2d_registrar("GlobalMaxPooling2D", global_max_pooling2d);
+const LayerRegistrar global_average_pooling2d_registrar("GlobalAveragePooling2D", global_average_pooling2d);
+const LayerRegistrar batch_normalization_registrar("BatchNormalization", BatchNormalization::from_config);
+}  // namespace
 
 }  // namespace strata::nn

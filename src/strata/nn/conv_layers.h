@@ -16,7 +16,8 @@ struct Conv2DOptions {
   STRATA_OPTION(Conv2DOptions, std::int64_t, filters, 0)
   STRATA_OPTION(Conv2DOptions, Size2, kernel_size, (Size2{3, 3}))
   STRATA_OPTION(Conv2DOptions, Size2, strides, (Size2{1, 1}))
-  STRATA_OPTION(Conv2DOptions, std::string, padding, "valid")  // "valid", "same" or "explicit"
+  static constexpr const char* default_padding = "valid";
+  STRATA_OPTION(Conv2DOptions, std::string, padding, default_padding)  // "valid", "same" or "explicit"
   // padding "explicit": ((top, bottom), (left, right)), as TensorFlow's explicit_paddings and ONNX's pads.
   STRATA_OPTION(Conv2DOptions, Padding2, explicit_padding, (Padding2{}))
   STRATA_OPTION(Conv2DOptions, Size2, dilation_rate, (Size2{1, 1}))
@@ -33,8 +34,27 @@ struct Conv2DOptions {
   Conv2DOptions& stride(std::int64_t s) { return strides({s, s}); }
 
   ops::ConvGeometry op_options() const;
-  nlohmann::json config() const;
-  static Conv2DOptions from_config(const nlohmann::json& c);
+
+  // Every config field but the name, once for writing and reading (nn/layer_config.h);
+  // explicit_padding is written only with padding "explicit".
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    visit("filters", o.filters_);
+    visit("kernel_size", o.kernel_size_);
+    visit("strides", o.strides_);
+    visit("padding", o.padding_);
+    visit("explicit_padding", o.explicit_padding_);
+    visit("dilation_rate", o.dilation_rate_);
+    visit("groups", o.groups_);
+    visit("depth_multiplier", o.depth_multiplier_);
+    visit("activation", o.activation_);
+    visit("use_bias", o.use_bias_);
+    visit("kernel_initializer", o.kernel_initializer_);
+    visit("bias_initializer", o.bias_initializer_);
+    visit("kernel_regularizer", o.kernel_regularizer_);
+    visit("bias_regularizer", o.bias_regularizer_);
+    visit("kernel_constraint", o.kernel_constraint_);
+  }
 };
 
 // Conv2D, DepthwiseConv2D (groups = channels, `depth_multiplier` filters each) and
@@ -43,6 +63,7 @@ class Conv2D : public Layer {
  public:
   enum class Kind { standard, depthwise, separable };
   explicit Conv2D(Conv2DOptions options, Kind kind = Kind::standard);
+  static LayerPtr from_config(Kind kind, const nlohmann::json& c);
   Kind kind() const { return kind_; }
   std::string type() const override;
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -66,6 +87,7 @@ class ZeroPadding2D final : public Layer {
   // ((top, bottom), (left, right))
   explicit ZeroPadding2D(std::array<Size2, 2> padding, std::string name = "");
   explicit ZeroPadding2D(std::int64_t p = 1, std::string name = "") : ZeroPadding2D({Size2{p, p}, Size2{p, p}}, std::move(name)) {}
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "ZeroPadding2D"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -82,8 +104,11 @@ class ZeroPadding2D final : public Layer {
 // pooling counts padded positions.
 class Pooling2D final : public Layer {
  public:
-  Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides = {0, 0}, std::string padding = "valid",
-            std::string name = "");
+  static constexpr Size2 strides_of_pool_size = {0, 0};  // the default: strides = pool_size
+  static constexpr const char* default_padding = "valid";
+  Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides = strides_of_pool_size,
+            std::string padding = default_padding, std::string name = "");
+  static LayerPtr from_config(kernels::PoolKind kind, const nlohmann::json& c);
   // Sets padding "explicit": ((top, bottom), (left, right)).
   Pooling2D& explicit_padding(std::array<Size2, 2> pads);
   Pooling2D& ceil_mode(bool on) {
@@ -114,6 +139,7 @@ class Pooling2D final : public Layer {
 class GlobalPooling2D final : public Layer {
  public:
   GlobalPooling2D(kernels::PoolKind kind, bool keepdims = false, std::string name = "");
+  static LayerPtr from_config(kernels::PoolKind kind, const nlohmann::json& c);
   std::string type() const override {
     return kind_ == kernels::PoolKind::max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
   }
@@ -134,6 +160,14 @@ struct BatchNormalizationOptions {
   STRATA_OPTION(BatchNormalizationOptions, bool, center, true)
   STRATA_OPTION(BatchNormalizationOptions, bool, scale, true)
   STRATA_OPTION(BatchNormalizationOptions, std::string, name, "")
+
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    visit("momentum", o.momentum_);
+    visit("epsilon", o.epsilon_);
+    visit("center", o.center_);
+    visit("scale", o.scale_);
+  }
 };
 
 // Normalizes over axis 1 (channels of NCHW, features of [N, F]). Frozen (trainable = false)
@@ -141,6 +175,8 @@ struct BatchNormalizationOptions {
 class BatchNormalization final : public Layer {
  public:
   explicit BatchNormalization(BatchNormalizationOptions options = {});
+  const BatchNormalizationOptions& options() const { return o_; }
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "BatchNormalization"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
   // Re-estimating the moving statistics for the current weights (PyTorch's

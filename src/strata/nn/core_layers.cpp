@@ -1,5 +1,7 @@
 #include "strata/nn/core_layers.h"
 
+#include "strata/nn/layer_config.h"
+#include "strata/nn/registry.h"
 #include "strata/tensor/math.h"
 
 namespace strata::nn {
@@ -15,6 +17,10 @@ void check_same_shapes(const std::vector<Shape>& in, const char* type) {
 // ---------------------------------------------------------------- Input
 InputLayer::InputLayer(Shape shape, std::string name) : Layer(std::move(name)), shape_(std::move(shape)) {
   for (auto d : shape_) STRATA_CHECK(d > 0, "Input: dimensions must be positive, got ", shape_str(shape_));
+}
+
+LayerPtr InputLayer::from_config(const nlohmann::json& c) {
+  return std::make_shared<InputLayer>(config::require<Shape>(c, "shape"), config::name(c));
 }
 
 // ---------------------------------------------------------------- Dense
@@ -49,22 +55,22 @@ Variable Dense::forward(const std::vector<Variable>& in, bool) {
   return apply_activation(o_.activation_, y);
 }
 
-void Dense::layer_config(nlohmann::json& c) const {
-  c["units"] = o_.units_;
-  c["activation"] = o_.activation_;
-  c["use_bias"] = o_.use_bias_;
-  c["kernel_initializer"] = o_.kernel_initializer_;
-  c["bias_initializer"] = o_.bias_initializer_;
-  c["kernel_regularizer"] = o_.kernel_regularizer_.config();
-  c["bias_regularizer"] = o_.bias_regularizer_.config();
-  c["kernel_constraint"] = o_.kernel_constraint_.active() ? nlohmann::json{{"max_value", o_.kernel_constraint_.max_value}}
-                                                          : nlohmann::json();
+void Dense::layer_config(nlohmann::json& c) const { config::write_fields(o_, c); }
+
+LayerPtr Dense::from_config(const nlohmann::json& c) {
+  DenseOptions o(config::require<std::int64_t>(c, "units"));
+  config::read_fields(c, o);
+  return std::make_shared<Dense>(o.name(config::name(c)));
 }
 
 // ---------------------------------------------------------------- Flatten, Reshape, Dropout
 Variable Flatten::forward(const std::vector<Variable>& in, bool) { return ops::flatten(in[0], 1); }
+LayerPtr Flatten::from_config(const nlohmann::json& c) { return std::make_shared<Flatten>(config::name(c)); }
 
 Reshape::Reshape(Shape target, std::string name) : Layer(std::move(name)), target_(std::move(target)) {}
+LayerPtr Reshape::from_config(const nlohmann::json& c) {
+  return std::make_shared<Reshape>(config::require<Shape>(c, "target_shape"), config::name(c));
+}
 
 Shape Reshape::compute_output_shape(const std::vector<Shape>& in) const {
   Shape with_batch = {1};
@@ -86,11 +92,17 @@ Dropout::Dropout(double rate, std::string name) : Layer(std::move(name)), rate_(
 }
 
 Variable Dropout::forward(const std::vector<Variable>& in, bool training) { return ops::dropout(in[0], rate_, training); }
+LayerPtr Dropout::from_config(const nlohmann::json& c) {
+  return std::make_shared<Dropout>(config::require<double>(c, "rate"), config::name(c));
+}
 
 // ---------------------------------------------------------------- activation layers
 Activation::Activation(std::string activation, std::string name)
     : Layer(std::move(name)), activation_(std::move(activation)) {
   check_activation_name(activation_);
+}
+LayerPtr Activation::from_config(const nlohmann::json& c) {
+  return std::make_shared<Activation>(config::require<std::string>(c, "activation"), config::name(c));
 }
 
 ReLU::ReLU(double max_value, double negative_slope, std::string name)
@@ -106,13 +118,30 @@ Variable ReLU::forward(const std::vector<Variable>& in, bool) {
 }
 
 void ReLU::layer_config(nlohmann::json& c) const {
-  c["max_value"] = max_value_ > 0 ? nlohmann::json(max_value_) : nlohmann::json();
+  c["max_value"] = max_value_ > 0 ? nlohmann::json(max_value_) : nlohmann::json();  // Keras: null for none
   c["negative_slope"] = negative_slope_;
+}
+LayerPtr ReLU::from_config(const nlohmann::json& c) {
+  return std::make_shared<ReLU>(config::get(c, "max_value", no_max_value), config::get(c, "negative_slope", 0.0),
+                                config::name(c));
 }
 
 LeakyReLU::LeakyReLU(double slope, std::string name) : Layer(std::move(name)), slope_(slope) {}
+LayerPtr LeakyReLU::from_config(const nlohmann::json& c) {
+  return std::make_shared<LeakyReLU>(config::get(c, "negative_slope", default_negative_slope), config::name(c));
+}
+
 ELU::ELU(double alpha, std::string name) : Layer(std::move(name)), alpha_(alpha) {}
+LayerPtr ELU::from_config(const nlohmann::json& c) {
+  return std::make_shared<ELU>(config::get(c, "alpha", default_alpha), config::name(c));
+}
+
 Softmax::Softmax(std::int64_t axis, std::string name) : Layer(std::move(name)), axis_(axis) {}
+LayerPtr Softmax::from_config(const nlohmann::json& c) {
+  auto layer = std::make_shared<Softmax>(config::get(c, "axis", default_axis), config::name(c));
+  layer->log(config::get(c, "log", false));
+  return layer;
+}
 
 PReLU::PReLU(std::vector<std::int64_t> shared_axes, std::string alpha_initializer, std::string name)
     : Layer(std::move(name)), shared_axes_(std::move(shared_axes)), alpha_initializer_(std::move(alpha_initializer)) {}
@@ -136,6 +165,11 @@ void PReLU::layer_config(nlohmann::json& c) const {
   c["shared_axes"] = shared_axes_;
   c["alpha_initializer"] = alpha_initializer_;
 }
+LayerPtr PReLU::from_config(const nlohmann::json& c) {
+  return std::make_shared<PReLU>(config::get(c, "shared_axes", std::vector<std::int64_t>{}),
+                                 config::get<std::string>(c, "alpha_initializer", default_alpha_initializer),
+                                 config::name(c));
+}
 
 // ---------------------------------------------------------------- merges
 namespace {
@@ -152,15 +186,20 @@ Shape Add::compute_output_shape(const std::vector<Shape>& in) const {
   return in[0];
 }
 Variable Add::forward(const std::vector<Variable>& in, bool) { return fold(in, ops::add); }
+LayerPtr Add::from_config(const nlohmann::json& c) { return std::make_shared<Add>(config::name(c)); }
 
 Shape Multiply::compute_output_shape(const std::vector<Shape>& in) const {
   check_same_shapes(in, "Multiply");
   return in[0];
 }
 Variable Multiply::forward(const std::vector<Variable>& in, bool) { return fold(in, ops::mul); }
+LayerPtr Multiply::from_config(const nlohmann::json& c) { return std::make_shared<Multiply>(config::name(c)); }
 
 Concatenate::Concatenate(std::int64_t axis, std::string name) : Layer(std::move(name)), axis_(axis) {
   STRATA_CHECK(axis != 0, "Concatenate: cannot concatenate along the batch axis");
+}
+LayerPtr Concatenate::from_config(const nlohmann::json& c) {
+  return std::make_shared<Concatenate>(config::get(c, "axis", default_axis), config::name(c));
 }
 
 Shape Concatenate::compute_output_shape(const std::vector<Shape>& in) const {
@@ -179,5 +218,23 @@ Shape Concatenate::compute_output_shape(const std::vector<Shape>& in) const {
   }
   return out;
 }
+
+// ---------------------------------------------------------------- registration
+namespace {
+const LayerRegistrar input_registrar("InputLayer", InputLayer::from_config);
+const LayerRegistrar dense_registrar("Dense", Dense::from_config);
+const LayerRegistrar flatten_registrar("Flatten", Flatten::from_config);
+const LayerRegistrar reshape_registrar("Reshape", Reshape::from_config);
+const LayerRegistrar dropout_registrar("Dropout", Dropout::from_config);
+const LayerRegistrar activation_registrar("Activation", Activation::from_config);
+const LayerRegistrar relu_registrar("ReLU", ReLU::from_config);
+const LayerRegistrar leaky_relu_registrar("LeakyReLU", LeakyReLU::from_config);
+const LayerRegistrar elu_registrar("ELU", ELU::from_config);
+const LayerRegistrar prelu_registrar("PReLU", PReLU::from_config);
+const LayerRegistrar softmax_registrar("Softmax", Softmax::from_config);
+const LayerRegistrar add_registrar("Add", Add::from_config);
+const LayerRegistrar multiply_registrar("Multiply", Multiply::from_config);
+const LayerRegistrar concatenate_registrar("Concatenate", Concatenate::from_config);
+}  // namespace
 
 }  // namespace strata::nn

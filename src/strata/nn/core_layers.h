@@ -10,6 +10,7 @@ namespace strata::nn {
 class InputLayer final : public Layer {
  public:
   explicit InputLayer(Shape shape, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "InputLayer"; }
   Shape compute_output_shape(const std::vector<Shape>&) const override { return shape_; }
   const Shape& shape() const { return shape_; }
@@ -33,12 +34,26 @@ struct DenseOptions {
   STRATA_OPTION(DenseOptions, Regularizer, bias_regularizer, {})
   STRATA_OPTION(DenseOptions, MaxNorm, kernel_constraint, {})
   STRATA_OPTION(DenseOptions, std::string, name, "")
+
+  // Every config field but the name, once for writing and reading (nn/layer_config.h).
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    visit("units", o.units_);
+    visit("activation", o.activation_);
+    visit("use_bias", o.use_bias_);
+    visit("kernel_initializer", o.kernel_initializer_);
+    visit("bias_initializer", o.bias_initializer_);
+    visit("kernel_regularizer", o.kernel_regularizer_);
+    visit("bias_regularizer", o.bias_regularizer_);
+    visit("kernel_constraint", o.kernel_constraint_);
+  }
 };
 
 // y = activation(x @ kernel + bias), kernel [in, units]. Applies to the last axis.
 class Dense final : public Layer {
  public:
   explicit Dense(DenseOptions options);
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Dense"; }
   // Any leading axes: only the features (the last axis) must match.
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override {
@@ -62,6 +77,7 @@ class Dense final : public Layer {
 class Flatten final : public Layer {
  public:
   explicit Flatten(std::string name = "") : Layer(std::move(name)) {}
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Flatten"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return {shape_numel(in[0])}; }
 
@@ -73,6 +89,7 @@ class Flatten final : public Layer {
 class Reshape final : public Layer {
  public:
   explicit Reshape(Shape target_shape, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Reshape"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -87,6 +104,7 @@ class Reshape final : public Layer {
 class Dropout final : public Layer {
  public:
   explicit Dropout(double rate, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Dropout"; }
   bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
@@ -103,6 +121,7 @@ class Dropout final : public Layer {
 class Activation final : public Layer {
  public:
   explicit Activation(std::string activation, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Activation"; }
   bool propagates_mask() const override { return true; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
@@ -119,7 +138,9 @@ class Activation final : public Layer {
 // ReLU with Keras' options: min(max_value, x) for x >= threshold, negative_slope*(x-threshold) below.
 class ReLU final : public Layer {
  public:
-  explicit ReLU(double max_value = 0.0 /* 0: none */, double negative_slope = 0.0, std::string name = "");
+  static constexpr double no_max_value = 0.0;
+  explicit ReLU(double max_value = no_max_value, double negative_slope = 0.0, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "ReLU"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
@@ -133,7 +154,9 @@ class ReLU final : public Layer {
 
 class LeakyReLU final : public Layer {
  public:
-  explicit LeakyReLU(double negative_slope = 0.3, std::string name = "");  // Keras' default slope
+  static constexpr double default_negative_slope = 0.3;  // Keras' default
+  explicit LeakyReLU(double negative_slope = default_negative_slope, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "LeakyReLU"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
@@ -147,7 +170,9 @@ class LeakyReLU final : public Layer {
 
 class ELU final : public Layer {
  public:
-  explicit ELU(double alpha = 1.0, std::string name = "");
+  static constexpr double default_alpha = 1.0;
+  explicit ELU(double alpha = default_alpha, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "ELU"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
@@ -163,8 +188,10 @@ class ELU final : public Layer {
 // non-batch axes, e.g. {2, 3} shares one slope per channel of a CHW image).
 class PReLU final : public Layer {
  public:
-  explicit PReLU(std::vector<std::int64_t> shared_axes = {}, std::string alpha_initializer = "zeros",
+  static constexpr const char* default_alpha_initializer = "zeros";
+  explicit PReLU(std::vector<std::int64_t> shared_axes = {}, std::string alpha_initializer = default_alpha_initializer,
                  std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "PReLU"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
 
@@ -182,7 +209,9 @@ class PReLU final : public Layer {
 // Softmax over `axis` (of the full tensor, batch = 0; -1 = last); log(true) gives log-softmax.
 class Softmax final : public Layer {
  public:
-  explicit Softmax(std::int64_t axis = -1, std::string name = "");
+  static constexpr std::int64_t default_axis = -1;
+  explicit Softmax(std::int64_t axis = default_axis, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Softmax"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
   std::int64_t axis() const { return axis_; }
@@ -211,6 +240,7 @@ class Softmax final : public Layer {
 class Add final : public Layer {
  public:
   explicit Add(std::string name = "") : Layer(std::move(name)) {}
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Add"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -222,6 +252,7 @@ class Add final : public Layer {
 class Multiply final : public Layer {
  public:
   explicit Multiply(std::string name = "") : Layer(std::move(name)) {}
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Multiply"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -232,7 +263,9 @@ class Multiply final : public Layer {
 
 class Concatenate final : public Layer {
  public:
-  explicit Concatenate(std::int64_t axis = 1, std::string name = "");
+  static constexpr std::int64_t default_axis = 1;  // channels of NCHW
+  explicit Concatenate(std::int64_t axis = default_axis, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Concatenate"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 

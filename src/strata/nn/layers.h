@@ -45,26 +45,26 @@ inline Handle<nn::Dense> Dense(std::int64_t units, const std::string& activation
 }
 inline Handle<nn::Conv2D> Conv2D(nn::Conv2DOptions o) { return make<nn::Conv2D>(std::move(o)); }
 inline Handle<nn::Conv2D> Conv2D(std::int64_t filters, std::int64_t kernel, const std::string& activation = "",
-                                 const std::string& padding = "valid") {
+                                 const std::string& padding = nn::Conv2DOptions::default_padding) {
   return Conv2D(nn::Conv2DOptions(filters, kernel).activation(activation).padding(padding));
 }
 inline Handle<nn::Conv2D> DepthwiseConv2D(nn::Conv2DOptions o) {
   return make<nn::Conv2D>(std::move(o), nn::Conv2D::Kind::depthwise);
 }
-inline Handle<nn::Conv2D> DepthwiseConv2D(std::int64_t kernel, const std::string& padding = "valid") {
+inline Handle<nn::Conv2D> DepthwiseConv2D(std::int64_t kernel, const std::string& padding = nn::Conv2DOptions::default_padding) {
   return DepthwiseConv2D(nn::Conv2DOptions(0, kernel).padding(padding));
 }
 inline Handle<nn::Conv2D> SeparableConv2D(nn::Conv2DOptions o) {
   return make<nn::Conv2D>(std::move(o), nn::Conv2D::Kind::separable);
 }
-inline Handle<nn::Conv2D> SeparableConv2D(std::int64_t filters, std::int64_t kernel, const std::string& padding = "valid") {
+inline Handle<nn::Conv2D> SeparableConv2D(std::int64_t filters, std::int64_t kernel, const std::string& padding = nn::Conv2DOptions::default_padding) {
   return SeparableConv2D(nn::Conv2DOptions(filters, kernel).padding(padding));
 }
-inline Handle<nn::Pooling2D> MaxPooling2D(std::int64_t pool = 2, std::int64_t stride = 0, const std::string& padding = "valid") {
+inline Handle<nn::Pooling2D> MaxPooling2D(std::int64_t pool = 2, std::int64_t stride = 0, const std::string& padding = nn::Pooling2D::default_padding) {
   return make<nn::Pooling2D>(kernels::PoolKind::max, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
 }
 inline Handle<nn::Pooling2D> AveragePooling2D(std::int64_t pool = 2, std::int64_t stride = 0,
-                                              const std::string& padding = "valid") {
+                                              const std::string& padding = nn::Pooling2D::default_padding) {
   return make<nn::Pooling2D>(kernels::PoolKind::avg, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
 }
 inline Handle<nn::GlobalPooling2D> GlobalAveragePooling2D(bool keepdims = false) {
@@ -81,16 +81,16 @@ inline Handle<nn::Flatten> Flatten() { return make<nn::Flatten>(); }
 inline Handle<nn::Reshape> Reshape(Shape target) { return make<nn::Reshape>(std::move(target)); }
 inline Handle<nn::Dropout> Dropout(double rate) { return make<nn::Dropout>(rate); }
 inline Handle<nn::Activation> Activation(const std::string& name) { return make<nn::Activation>(name); }
-inline Handle<nn::ReLU> ReLU(double max_value = 0.0, double negative_slope = 0.0) {
+inline Handle<nn::ReLU> ReLU(double max_value = nn::ReLU::no_max_value, double negative_slope = 0.0) {
   return make<nn::ReLU>(max_value, negative_slope);
 }
-inline Handle<nn::LeakyReLU> LeakyReLU(double negative_slope = 0.3) { return make<nn::LeakyReLU>(negative_slope); }
-inline Handle<nn::ELU> ELU(double alpha = 1.0) { return make<nn::ELU>(alpha); }
+inline Handle<nn::LeakyReLU> LeakyReLU(double negative_slope = nn::LeakyReLU::default_negative_slope) { return make<nn::LeakyReLU>(negative_slope); }
+inline Handle<nn::ELU> ELU(double alpha = nn::ELU::default_alpha) { return make<nn::ELU>(alpha); }
 inline Handle<nn::PReLU> PReLU(std::vector<std::int64_t> shared_axes = {}) { return make<nn::PReLU>(std::move(shared_axes)); }
-inline Handle<nn::Softmax> Softmax(std::int64_t axis = -1) { return make<nn::Softmax>(axis); }
+inline Handle<nn::Softmax> Softmax(std::int64_t axis = nn::Softmax::default_axis) { return make<nn::Softmax>(axis); }
 inline Handle<nn::Add> Add() { return make<nn::Add>(); }
 inline Handle<nn::Multiply> Multiply() { return make<nn::Multiply>(); }
-inline Handle<nn::Concatenate> Concatenate(std::int64_t axis = 1) { return make<nn::Concatenate>(axis); }
+inline Handle<nn::Concatenate> Concatenate(std::int64_t axis = nn::Concatenate::default_axis) { return make<nn::Concatenate>(axis); }
 
 // ---------------------------------------------------------------- sequences
 inline Handle<nn::Embedding> Embedding(std::int64_t input_dim, std::int64_t output_dim, bool mask_zero = false) {
@@ -109,7 +109,7 @@ inline Handle<nn::Recurrent> LSTM(std::int64_t units, bool return_sequences = fa
 inline Handle<nn::Recurrent> GRU(std::int64_t units, bool return_sequences = false) {
   return GRU(nn::RecurrentOptions(units).return_sequences(return_sequences));
 }
-inline Handle<nn::Bidirectional> Bidirectional(const Handle<nn::Recurrent>& layer, const std::string& merge_mode = "concat") {
+inline Handle<nn::Bidirectional> Bidirectional(const Handle<nn::Recurrent>& layer, const std::string& merge_mode = nn::Bidirectional::default_merge_mode) {
   return make<nn::Bidirectional>(layer.ptr(), merge_mode);
 }
 inline Handle<nn::TimeDistributed> TimeDistributed(nn::LayerPtr layer) { return make<nn::TimeDistributed>(std::move(layer)); }

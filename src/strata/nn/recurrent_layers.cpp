@@ -1,5 +1,7 @@
 #include "strata/nn/recurrent_layers.h"
 
+#include "strata/nn/layer_config.h"
+#include "strata/nn/registry.h"
 #include "strata/tensor/math.h"
 
 namespace strata::nn {
@@ -60,6 +62,12 @@ void Embedding::layer_config(nlohmann::json& c) const {
   c["mask_zero"] = mask_zero_;
   c["embeddings_initializer"] = initializer_;
 }
+LayerPtr Embedding::from_config(const nlohmann::json& c) {
+  return std::make_shared<Embedding>(config::require<std::int64_t>(c, "input_dim"),
+                                     config::require<std::int64_t>(c, "output_dim"), config::get(c, "mask_zero", false),
+                                     config::get<std::string>(c, "embeddings_initializer", default_embeddings_initializer),
+                                     config::name(c));
+}
 
 // ---------------------------------------------------------------- Masking
 Masking::Masking(double mask_value, std::string name) : Layer(std::move(name)), mask_value_(mask_value) {}
@@ -85,48 +93,11 @@ Variable Masking::forward(const std::vector<Variable>& in, bool) {
 }
 
 void Masking::layer_config(nlohmann::json& c) const { c["mask_value"] = mask_value_; }
+LayerPtr Masking::from_config(const nlohmann::json& c) {
+  return std::make_shared<Masking>(config::get(c, "mask_value", 0.0), config::name(c));
+}
 
 // ---------------------------------------------------------------- SimpleRNN / LSTM / GRU
-nlohmann::json RecurrentOptions::to_config() const {
-  return {{"units", units_},
-          {"activation", activation_},
-          {"recurrent_activation", recurrent_activation_},
-          {"use_bias", use_bias_},
-          {"kernel_initializer", kernel_initializer_},
-          {"recurrent_initializer", recurrent_initializer_},
-          {"bias_initializer", bias_initializer_},
-          {"unit_forget_bias", unit_forget_bias_},
-          {"kernel_regularizer", kernel_regularizer_.config()},
-          {"recurrent_regularizer", recurrent_regularizer_.config()},
-          {"dropout", dropout_},
-          {"recurrent_dropout", recurrent_dropout_},
-          {"return_sequences", return_sequences_},
-          {"return_state", return_state_},
-          {"go_backwards", go_backwards_},
-          {"reset_after", reset_after_}};
-}
-
-RecurrentOptions RecurrentOptions::from_config(const nlohmann::json& c) {
-  RecurrentOptions o(c.at("units").get<std::int64_t>());
-  o.activation(c.value("activation", std::string("tanh")))
-      .recurrent_activation(c.value("recurrent_activation", std::string("sigmoid")))
-      .use_bias(c.value("use_bias", true))
-      .kernel_initializer(c.value("kernel_initializer", std::string("glorot_uniform")))
-      .recurrent_initializer(c.value("recurrent_initializer", std::string("orthogonal")))
-      .bias_initializer(c.value("bias_initializer", std::string("zeros")))
-      .unit_forget_bias(c.value("unit_forget_bias", true))
-      .kernel_regularizer(Regularizer::from_config(c.value("kernel_regularizer", nlohmann::json())))
-      .recurrent_regularizer(Regularizer::from_config(c.value("recurrent_regularizer", nlohmann::json())))
-      .dropout(c.value("dropout", 0.0))
-      .recurrent_dropout(c.value("recurrent_dropout", 0.0))
-      .return_sequences(c.value("return_sequences", false))
-      .return_state(c.value("return_state", false))
-      .go_backwards(c.value("go_backwards", false))
-      .reset_after(c.value("reset_after", true))
-      .name(c.value("name", std::string()));
-  return o;
-}
-
 Recurrent::Recurrent(ops::RnnCell cell, RecurrentOptions options)
     : Layer(options.name_), cell_(cell), o_(std::move(options)) {
   STRATA_CHECK(o_.units_ >= 1, type(), ": units must be positive, got ", o_.units_);
@@ -188,7 +159,12 @@ std::vector<Variable> Recurrent::call_with_states(const Variable& x_in, const st
 
 Variable Recurrent::forward(const std::vector<Variable>& in, bool training) { return call_with_states(in[0], {}, training)[0]; }
 
-void Recurrent::layer_config(nlohmann::json& c) const { c.update(o_.to_config()); }
+void Recurrent::layer_config(nlohmann::json& c) const { config::write_fields(o_, c); }
+LayerPtr Recurrent::from_config(ops::RnnCell cell, const nlohmann::json& c) {
+  RecurrentOptions o(config::require<std::int64_t>(c, "units"));
+  config::read_fields(c, o);
+  return std::make_shared<Recurrent>(cell, o.name(config::name(c)));
+}
 
 // ---------------------------------------------------------------- Bidirectional
 Bidirectional::Bidirectional(std::shared_ptr<Recurrent> layer, std::string merge_mode, std::string name)
@@ -248,6 +224,12 @@ void Bidirectional::layer_config(nlohmann::json& c) const {
   c["layer"] = inner;
   c["merge_mode"] = merge_mode_;
 }
+LayerPtr Bidirectional::from_config(const nlohmann::json& c) {
+  auto inner = std::dynamic_pointer_cast<Recurrent>(layer_from_config(c.at("layer")));
+  STRATA_CHECK(inner, "Bidirectional: the wrapped layer must be SimpleRNN, LSTM or GRU");
+  return std::make_shared<Bidirectional>(inner, config::get<std::string>(c, "merge_mode", default_merge_mode),
+                                         config::name(c));
+}
 
 // ---------------------------------------------------------------- TimeDistributed
 TimeDistributed::TimeDistributed(LayerPtr layer, std::string name)
@@ -281,5 +263,23 @@ Variable TimeDistributed::forward(const std::vector<Variable>& in, bool training
 }
 
 void TimeDistributed::layer_config(nlohmann::json& c) const { c["layer"] = layer_->config(); }
+LayerPtr TimeDistributed::from_config(const nlohmann::json& c) {
+  return std::make_shared<TimeDistributed>(layer_from_config(c.at("layer")), config::name(c));
+}
+
+// ---------------------------------------------------------------- registration
+namespace {
+LayerPtr simple_rnn(const nlohmann::json& c) { return Recurrent::from_config(ops::RnnCell::simple, c); }
+LayerPtr lstm(const nlohmann::json& c) { return Recurrent::from_config(ops::RnnCell::lstm, c); }
+LayerPtr gru(const nlohmann::json& c) { return Recurrent::from_config(ops::RnnCell::gru, c); }
+
+const LayerRegistrar embedding_registrar("Embedding", Embedding::from_config);
+const LayerRegistrar masking_registrar("Masking", Masking::from_config);
+const LayerRegistrar simple_rnn_registrar("SimpleRNN", simple_rnn);
+const LayerRegistrar lstm_registrar("LSTM", lstm);
+const LayerRegistrar gru_registrar("GRU", gru);
+const LayerRegistrar bidirectional_registrar("Bidirectional", Bidirectional::from_config);
+const LayerRegistrar time_distributed_registrar("TimeDistributed", TimeDistributed::from_config);
+}  // namespace
 
 }  // namespace strata::nn

@@ -13,8 +13,10 @@ namespace strata::nn {
 
 class Embedding final : public Layer {
  public:
+  static constexpr const char* default_embeddings_initializer = "uniform";
   Embedding(std::int64_t input_dim, std::int64_t output_dim, bool mask_zero = false,
-            std::string embeddings_initializer = "uniform", std::string name = "");
+            std::string embeddings_initializer = default_embeddings_initializer, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Embedding"; }
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -35,6 +37,7 @@ class Embedding final : public Layer {
 class Masking final : public Layer {
  public:
   explicit Masking(double mask_value = 0.0, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Masking"; }
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override { return in[0]; }
@@ -66,8 +69,27 @@ struct RecurrentOptions {
   STRATA_OPTION(RecurrentOptions, bool, go_backwards, false)
   STRATA_OPTION(RecurrentOptions, bool, reset_after, true)  // GRU
   STRATA_OPTION(RecurrentOptions, std::string, name, "")
-  nlohmann::json to_config() const;
-  static RecurrentOptions from_config(const nlohmann::json& c);
+
+  // Every config field but the name, once for writing and reading (nn/layer_config.h).
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    visit("units", o.units_);
+    visit("activation", o.activation_);
+    visit("recurrent_activation", o.recurrent_activation_);
+    visit("use_bias", o.use_bias_);
+    visit("kernel_initializer", o.kernel_initializer_);
+    visit("recurrent_initializer", o.recurrent_initializer_);
+    visit("bias_initializer", o.bias_initializer_);
+    visit("unit_forget_bias", o.unit_forget_bias_);
+    visit("kernel_regularizer", o.kernel_regularizer_);
+    visit("recurrent_regularizer", o.recurrent_regularizer_);
+    visit("dropout", o.dropout_);
+    visit("recurrent_dropout", o.recurrent_dropout_);
+    visit("return_sequences", o.return_sequences_);
+    visit("return_state", o.return_state_);
+    visit("go_backwards", o.go_backwards_);
+    visit("reset_after", o.reset_after_);
+  }
 };
 
 // SimpleRNN, LSTM or GRU (one class; the cell kind picks the type name and gate count).
@@ -76,6 +98,7 @@ struct RecurrentOptions {
 class Recurrent final : public Layer {
  public:
   Recurrent(ops::RnnCell cell, RecurrentOptions options);
+  static LayerPtr from_config(ops::RnnCell cell, const nlohmann::json& c);
   std::string type() const override;
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -102,7 +125,10 @@ class Recurrent final : public Layer {
 // layer's outputs are put back in time order first. Weights are named forward/... and backward/....
 class Bidirectional final : public Layer {
  public:
-  explicit Bidirectional(std::shared_ptr<Recurrent> layer, std::string merge_mode = "concat", std::string name = "");
+  static constexpr const char* default_merge_mode = "concat";
+  explicit Bidirectional(std::shared_ptr<Recurrent> layer, std::string merge_mode = default_merge_mode,
+                         std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Bidirectional"; }
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -124,6 +150,7 @@ class Bidirectional final : public Layer {
 class TimeDistributed final : public Layer {
  public:
   explicit TimeDistributed(LayerPtr layer, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "TimeDistributed"; }
   bool accepts(const std::vector<Shape>& b, const std::vector<Shape>& g) const override { return same_except_time(b, g); }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "strata/nn/layer_config.h"
+#include "strata/nn/registry.h"
 #include "strata/tensor/math.h"
 
 namespace strata::nn {
@@ -72,6 +74,10 @@ Variable Permute::forward(const std::vector<Variable>& in, bool) {
   return ops::permute(in[0], order);
 }
 
+LayerPtr Permute::from_config(const nlohmann::json& c) {
+  return std::make_shared<Permute>(config::require<std::vector<std::int64_t>>(c, "dims"), config::name(c));
+}
+
 // ---------------------------------------------------------------- Arithmetic
 Arithmetic::Arithmetic(std::string op, std::string name) : Layer(std::move(name)), op_(std::move(op)) {
   check_arithmetic_op(op_, "Arithmetic");
@@ -84,6 +90,10 @@ Shape Arithmetic::compute_output_shape(const std::vector<Shape>& in) const {
 Variable Arithmetic::forward(const std::vector<Variable>& in, bool) {
   const std::size_t rank = std::max(in[0].dim(), in[1].dim()) - 1;
   return apply_arithmetic(op_, with_example_rank(in[0], rank), with_example_rank(in[1], rank));
+}
+
+LayerPtr Arithmetic::from_config(const nlohmann::json& c) {
+  return std::make_shared<Arithmetic>(config::require<std::string>(c, "op"), config::name(c));
 }
 
 // ---------------------------------------------------------------- ConstantArithmetic
@@ -117,6 +127,12 @@ void ConstantArithmetic::layer_config(nlohmann::json& c) const {
   c["constant_first"] = constant_first_;
 }
 
+LayerPtr ConstantArithmetic::from_config(const nlohmann::json& c) {
+  return std::make_shared<ConstantArithmetic>(config::require<std::string>(c, "op"),
+                                              config::require<Shape>(c, "constant_shape"),
+                                              config::get(c, "constant_first", false), config::name(c));
+}
+
 // ---------------------------------------------------------------- Clip
 Clip::Clip(double min_value, double max_value, std::string name) : Layer(std::move(name)), min_(min_value), max_(max_value) {
   STRATA_CHECK(min_ <= max_, "Clip: min_value ", min_, " is greater than max_value ", max_);
@@ -130,6 +146,11 @@ Variable Clip::forward(const std::vector<Variable>& in, bool) {
 void Clip::layer_config(nlohmann::json& c) const {
   c["min_value"] = min_;
   c["max_value"] = max_;
+}
+
+LayerPtr Clip::from_config(const nlohmann::json& c) {
+  return std::make_shared<Clip>(config::require<double>(c, "min_value"), config::require<double>(c, "max_value"),
+                                config::name(c));
 }
 
 // ---------------------------------------------------------------- ParametricActivation
@@ -150,6 +171,12 @@ void ParametricActivation::layer_config(nlohmann::json& c) const {
   c["function"] = function_;
   c["alpha"] = alpha_;
   c["beta"] = beta_;
+}
+
+LayerPtr ParametricActivation::from_config(const nlohmann::json& c) {
+  return std::make_shared<ParametricActivation>(config::require<std::string>(c, "function"),
+                                                config::require<double>(c, "alpha"), config::require<double>(c, "beta"),
+                                                config::name(c));
 }
 
 // ---------------------------------------------------------------- MatMul
@@ -186,6 +213,8 @@ Variable MatMul::forward(const std::vector<Variable>& in, bool) {
   out.push_back(n);
   return ops::reshape(y, out);
 }
+
+LayerPtr MatMul::from_config(const nlohmann::json& c) { return std::make_shared<MatMul>(config::name(c)); }
 
 // ---------------------------------------------------------------- Pad
 Pad::Pad(std::vector<std::array<std::int64_t, 2>> pads, std::string mode, double value, std::string name)
@@ -242,6 +271,12 @@ void Pad::layer_config(nlohmann::json& c) const {
   c["value"] = value_;
 }
 
+LayerPtr Pad::from_config(const nlohmann::json& c) {
+  return std::make_shared<Pad>(config::require<std::vector<std::array<std::int64_t, 2>>>(c, "pads"),
+                               config::get<std::string>(c, "mode", default_mode), config::get(c, "value", 0.0),
+                               config::name(c));
+}
+
 // ---------------------------------------------------------------- Reduce
 Reduce::Reduce(std::string op, std::vector<std::int64_t> axes, bool keepdims, std::string name)
     : Layer(std::move(name)), op_(std::move(op)), axes_(std::move(axes)), keepdims_(keepdims) {
@@ -271,6 +306,12 @@ void Reduce::layer_config(nlohmann::json& c) const {
   c["op"] = op_;
   c["axes"] = axes_;
   c["keepdims"] = keepdims_;
+}
+
+LayerPtr Reduce::from_config(const nlohmann::json& c) {
+  return std::make_shared<Reduce>(config::require<std::string>(c, "op"),
+                                  config::require<std::vector<std::int64_t>>(c, "axes"), config::get(c, "keepdims", false),
+                                  config::name(c));
 }
 
 // ---------------------------------------------------------------- Slice
@@ -331,6 +372,13 @@ void Slice::layer_config(nlohmann::json& c) const {
   c["steps"] = steps_;
 }
 
+LayerPtr Slice::from_config(const nlohmann::json& c) {
+  using Indices = std::vector<std::int64_t>;
+  return std::make_shared<Slice>(config::require<Indices>(c, "axes"), config::require<Indices>(c, "starts"),
+                                 config::require<Indices>(c, "ends"), config::require<Indices>(c, "steps"),
+                                 config::name(c));
+}
+
 // ---------------------------------------------------------------- Gather
 Gather::Gather(std::int64_t axis, std::vector<std::int64_t> indices, Shape indices_shape, std::string name)
     : Layer(std::move(name)), axis_(axis), indices_(std::move(indices)), indices_shape_(std::move(indices_shape)) {
@@ -366,6 +414,12 @@ void Gather::layer_config(nlohmann::json& c) const {
   c["axis"] = axis_;
   c["indices"] = indices_;
   c["indices_shape"] = indices_shape_;
+}
+
+LayerPtr Gather::from_config(const nlohmann::json& c) {
+  return std::make_shared<Gather>(config::require<std::int64_t>(c, "axis"),
+                                  config::require<std::vector<std::int64_t>>(c, "indices"),
+                                  config::require<Shape>(c, "indices_shape"), config::name(c));
 }
 
 // ---------------------------------------------------------------- Resize
@@ -471,11 +525,29 @@ Variable Resize::forward(const std::vector<Variable>& in, bool) {
 }
 
 void Resize::layer_config(nlohmann::json& c) const {
-  if (!o_.scales_.empty()) c["scales"] = o_.scales_;
-  if (!o_.sizes_.empty()) c["sizes"] = o_.sizes_;
-  c["mode"] = o_.mode_;
-  c["coordinate_transformation_mode"] = o_.coordinate_transformation_mode_;
-  c["nearest_mode"] = o_.nearest_mode_;
+  config::write_fields(o_, c);
+  if (o_.scales_.empty()) c.erase("scales");
+  if (o_.sizes_.empty()) c.erase("sizes");
 }
+LayerPtr Resize::from_config(const nlohmann::json& c) {
+  ResizeOptions o;
+  config::read_fields(c, o);
+  return std::make_shared<Resize>(o.name(config::name(c)));
+}
+
+// ---------------------------------------------------------------- registration
+namespace {
+const LayerRegistrar permute_registrar("Permute", Permute::from_config);
+const LayerRegistrar arithmetic_registrar("Arithmetic", Arithmetic::from_config);
+const LayerRegistrar constant_arithmetic_registrar("ConstantArithmetic", ConstantArithmetic::from_config);
+const LayerRegistrar clip_registrar("Clip", Clip::from_config);
+const LayerRegistrar parametric_activation_registrar("ParametricActivation", ParametricActivation::from_config);
+const LayerRegistrar matmul_registrar("MatMul", MatMul::from_config);
+const LayerRegistrar pad_registrar("Pad", Pad::from_config);
+const LayerRegistrar reduce_registrar("Reduce", Reduce::from_config);
+const LayerRegistrar slice_registrar("Slice", Slice::from_config);
+const LayerRegistrar gather_registrar("Gather", Gather::from_config);
+const LayerRegistrar resize_registrar("Resize", Resize::from_config);
+}  // namespace
 
 }  // namespace strata::nn

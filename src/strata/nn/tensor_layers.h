@@ -15,6 +15,7 @@ namespace strata::nn {
 class Permute final : public Layer {
  public:
   explicit Permute(std::vector<std::int64_t> dims, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Permute"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -32,6 +33,7 @@ class Permute final : public Layer {
 class Arithmetic final : public Layer {
  public:
   explicit Arithmetic(std::string op, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Arithmetic"; }
   const std::string& op() const { return op_; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -51,6 +53,7 @@ class Arithmetic final : public Layer {
 class ConstantArithmetic final : public Layer {
  public:
   ConstantArithmetic(std::string op, Shape constant_shape, bool constant_first = false, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "ConstantArithmetic"; }
   const std::string& op() const { return op_; }
   bool constant_first() const { return constant_first_; }
@@ -72,6 +75,7 @@ class ConstantArithmetic final : public Layer {
 class Clip final : public Layer {
  public:
   Clip(double min_value, double max_value, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Clip"; }
   double min_value() const { return min_; }
   double max_value() const { return max_; }
@@ -91,6 +95,7 @@ class Clip final : public Layer {
 class ParametricActivation final : public Layer {
  public:
   ParametricActivation(std::string function, double alpha, double beta, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "ParametricActivation"; }
   const std::string& function() const { return function_; }
   double alpha() const { return alpha_; }
@@ -112,6 +117,7 @@ class ParametricActivation final : public Layer {
 class MatMul final : public Layer {
  public:
   explicit MatMul(std::string name = "") : Layer(std::move(name)) {}
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "MatMul"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -124,8 +130,10 @@ class MatMul final : public Layer {
 // (with `value`), "reflect" (mirror without the edge) or "edge" (repeat the edge).
 class Pad final : public Layer {
  public:
-  Pad(std::vector<std::array<std::int64_t, 2>> pads, std::string mode = "constant", double value = 0.0,
+  static constexpr const char* default_mode = "constant";
+  Pad(std::vector<std::array<std::int64_t, 2>> pads, std::string mode = default_mode, double value = 0.0,
       std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Pad"; }
   const std::vector<std::array<std::int64_t, 2>>& pads() const { return pads_; }
   const std::string& mode() const { return mode_; }
@@ -146,6 +154,7 @@ class Pad final : public Layer {
 class Reduce final : public Layer {
  public:
   Reduce(std::string op, std::vector<std::int64_t> axes, bool keepdims, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Reduce"; }
   const std::string& op() const { return op_; }
   const std::vector<std::int64_t>& axes() const { return axes_; }
@@ -168,6 +177,7 @@ class Slice final : public Layer {
  public:
   Slice(std::vector<std::int64_t> axes, std::vector<std::int64_t> starts, std::vector<std::int64_t> ends,
         std::vector<std::int64_t> steps, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Slice"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -188,6 +198,7 @@ class Slice final : public Layer {
 class Gather final : public Layer {
  public:
   Gather(std::int64_t axis, std::vector<std::int64_t> indices, Shape indices_shape, std::string name = "");
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Gather"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
 
@@ -213,11 +224,23 @@ struct ResizeOptions {
   STRATA_OPTION(ResizeOptions, std::string, coordinate_transformation_mode, "half_pixel")
   STRATA_OPTION(ResizeOptions, std::string, nearest_mode, "round_prefer_floor")
   STRATA_OPTION(ResizeOptions, std::string, name, "")
+
+  // Every config field but the name, once for writing and reading (nn/layer_config.h);
+  // scales and sizes are written only when set.
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    visit("scales", o.scales_);
+    visit("sizes", o.sizes_);
+    visit("mode", o.mode_);
+    visit("coordinate_transformation_mode", o.coordinate_transformation_mode_);
+    visit("nearest_mode", o.nearest_mode_);
+  }
 };
 
 class Resize final : public Layer {
  public:
   explicit Resize(ResizeOptions options);
+  static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Resize"; }
   const ResizeOptions& options() const { return o_; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;

@@ -240,8 +240,8 @@ std::string Exporter::export_conv_pool(const LayerCall& call) {
                    {x, constant(name + "/gamma", gamma), constant(name + "/beta", beta), constant(name + "/moving_mean", mean),
                     constant(name + "/moving_variance", var)},
                    name);
-    attr(n, "epsilon", c.value("epsilon", 1e-3));
-    attr(n, "momentum", c.value("momentum", 0.99));
+    attr(n, "epsilon", c.at("epsilon").get<double>());  // the layer's own config: always written
+    attr(n, "momentum", c.at("momentum").get<double>());
     return name;
   }
   if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D") {

@@ -1,0 +1,71 @@
+// What a layer's config() writes and its from_config() reads, beside each other in the layer's
+// own file. Every default lives in one place — the constructor's default argument or the
+// options struct's STRATA_OPTION — because reading keeps a field's default when the key is
+// absent (or null: Keras writes null for "none").
+//
+// Options structs list their fields once, for both directions:
+//   template <class Self, class Visit> static void fields(Self& o, Visit&& visit) {
+//     visit("units", o.units_);
+//     visit("activation", o.activation_);
+//   }
+// and write_fields / read_fields walk that list.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "strata/nn/regularizers.h"
+
+namespace strata::nn::config {
+
+using Json = nlohmann::json;
+
+// The layer name in a config ("" when absent: the layer then picks a unique one).
+inline std::string name(const Json& c) { return c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : ""; }
+
+inline bool given(const Json& c, const char* key) { return c.is_object() && c.contains(key) && !c[key].is_null(); }
+
+// Values whose config form is not nlohmann's default one.
+template <class T>
+void decode(const Json& j, T& out) {
+  out = j.get<T>();
+}
+inline void decode(const Json& j, Regularizer& out) { out = Regularizer::from_config(j); }
+inline void decode(const Json& j, MaxNorm& out) { out = MaxNorm{j.at("max_value").get<double>()}; }
+template <class T>
+Json encode(const T& value) {
+  return Json(value);
+}
+inline Json encode(const Regularizer& r) { return r.config(); }
+inline Json encode(const MaxNorm& m) { return m.active() ? Json{{"max_value", m.max_value}} : Json(); }
+
+// Reads `key` into `field` when the config gives it; keeps the field's default otherwise.
+template <class T>
+void read(const Json& c, const char* key, T& field) {
+  if (given(c, key)) decode(c[key], field);
+}
+// `key`'s value, or `default_value` (pass the constructor's named default) when not given.
+template <class T>
+T get(const Json& c, const char* key, T default_value) {
+  read(c, key, default_value);
+  return default_value;
+}
+// A key that has no default: missing is an error (nlohmann's out_of_range, which
+// layer_from_config reports as a bad config naming the layer class).
+template <class T>
+T require(const Json& c, const char* key) {
+  T value{};
+  decode(c.at(key), value);
+  return value;
+}
+
+template <class Options>
+void write_fields(const Options& o, Json& c) {
+  Options::fields(o, [&c](const char* key, const auto& value) { c[key] = encode(value); });
+}
+template <class Options>
+void read_fields(const Json& c, Options& o) {
+  Options::fields(o, [&c](const char* key, auto& value) { read(c, key, value); });
+}
+
+}  // namespace strata::nn::config
