@@ -11,6 +11,7 @@
 
 #include "strata/io/model_io.h"
 #include "gradcheck.h"
+#include "layer_cases.h"
 #include "strata/nn/layers.h"
 #include "strata/nn/registry.h"
 #include "strata/optim/optimizer.h"
@@ -20,111 +21,11 @@ using namespace strata;
 
 namespace {
 
-struct LayerCase {
-  std::string label;
-  std::function<nn::LayerPtr()> make;
-  std::vector<Shape> input_shapes;  // without the batch axis
-  Shape expected_output;
-  std::int64_t trainable_weights, non_trainable_weights;
-  bool check_training_path = true;  // false: gradients through inference (dropout's training path is random)
-  bool integer_inputs = false;      // token indices in [0, 4), not differentiated (Embedding)
-};
-
-std::vector<LayerCase> cases() {
-  using namespace strata::layers;
-  return {
-      {"Dense", [] { return Dense(nn::DenseOptions(4).activation("tanh").kernel_regularizer(nn::Regularizer::L2(0.01))); },
-       {{6}}, {4}, 2, 0},
-      {"Conv2D", [] { return Conv2D(nn::Conv2DOptions(3, 3).stride(2).padding("same").activation("relu")); },
-       {{2, 7, 6}}, {3, 4, 3}, 2, 0},
-      {"Conv2DDilatedGrouped", [] { return Conv2D(nn::Conv2DOptions(4, 3).dilation_rate({2, 2}).groups(2)); },
-       {{2, 7, 7}}, {4, 3, 3}, 2, 0},
-      {"DepthwiseConv2D", [] { return DepthwiseConv2D(nn::Conv2DOptions(0, 3).depth_multiplier(2).padding("same")); },
-       {{3, 5, 5}}, {6, 5, 5}, 2, 0},
-      {"SeparableConv2D", [] { return SeparableConv2D(nn::Conv2DOptions(4, 3).use_bias(false)); }, {{3, 6, 6}}, {4, 4, 4}, 2, 0},
-      {"MaxPooling2D", [] { return MaxPooling2D(2); }, {{2, 5, 6}}, {2, 2, 3}, 0, 0},
-      {"MaxPooling2DSame", [] { return MaxPooling2D(3, 2, "same"); }, {{2, 5, 6}}, {2, 3, 3}, 0, 0},
-      {"AveragePooling2D", [] { return AveragePooling2D(2, 1); }, {{2, 4, 4}}, {2, 3, 3}, 0, 0},
-      {"GlobalAveragePooling2D", [] { return GlobalAveragePooling2D(); }, {{3, 4, 5}}, {3}, 0, 0},
-      {"GlobalMaxPooling2D", [] { return GlobalMaxPooling2D(true); }, {{3, 4, 5}}, {3, 1, 1}, 0, 0},
-      {"Flatten", [] { return Flatten(); }, {{2, 3, 4}}, {24}, 0, 0},
-      {"Reshape", [] { return Reshape({4, -1}); }, {{2, 3, 4}}, {4, 6}, 0, 0},
-      {"ZeroPadding2D", [] { return layers::make<nn::ZeroPadding2D>(std::array<nn::Size2, 2>{nn::Size2{1, 2}, nn::Size2{0, 1}}); },
-       {{2, 3, 3}}, {2, 6, 4}, 0, 0},
-      {"Dropout", [] { return Dropout(0.3); }, {{5}}, {5}, 0, 0, /*check_training_path=*/false},
-      {"Embedding", [] { return Embedding(6, 3); }, {{5}}, {5, 3}, 1, 0, true, /*integer_inputs=*/true},
-      {"BatchNormalization", [] { return BatchNormalization(); }, {{3, 4, 4}}, {3, 4, 4}, 2, 2},
-      {"BatchNormalizationDense", [] { return BatchNormalization(nn::BatchNormalizationOptions().momentum(0.9)); },
-       {{5}}, {5}, 2, 2},
-      {"Activation", [] { return Activation("gelu"); }, {{7}}, {7}, 0, 0},
-      {"ReLU", [] { return ReLU(6.0); }, {{7}}, {7}, 0, 0},
-      {"ReLUCapped", [] { return ReLU(1.5, 0.1); }, {{7}}, {7}, 0, 0},
-      {"LeakyReLU", [] { return LeakyReLU(0.2); }, {{7}}, {7}, 0, 0},
-      {"PReLU", [] { return PReLU({2, 3}); }, {{3, 2, 2}}, {3, 2, 2}, 1, 0},
-      {"ELU", [] { return ELU(0.7); }, {{7}}, {7}, 0, 0},
-      {"Softmax", [] { return Softmax(); }, {{7}}, {7}, 0, 0},
-      {"Add", [] { return Add(); }, {{4}, {4}, {4}}, {4}, 0, 0},
-      {"Multiply", [] { return Multiply(); }, {{2, 3}, {2, 3}}, {2, 3}, 0, 0},
-      {"Concatenate", [] { return Concatenate(1); }, {{2, 3}, {4, 3}}, {6, 3}, 0, 0},
-      {"SimpleRNN", [] { return SimpleRNN(4); }, {{5, 3}}, {4}, 3, 0},
-      {"LSTMSequences", [] { return LSTM(nn::RecurrentOptions(3).return_sequences(true)); }, {{4, 2}}, {4, 3}, 3, 0},
-      {"GRU", [] { return GRU(3); }, {{4, 2}}, {3}, 3, 0},
-      {"GRUResetBeforeBackwards", [] { return GRU(nn::RecurrentOptions(3).reset_after(false).go_backwards(true)); },
-       {{4, 2}}, {3}, 3, 0},
-      {"BidirectionalLSTM", [] { return Bidirectional(LSTM(3, true)); }, {{4, 2}}, {4, 6}, 6, 0},
-      {"BidirectionalGRUSum", [] { return Bidirectional(GRU(3), "sum"); }, {{4, 2}}, {3}, 6, 0},
-      {"TimeDistributedDense", [] { return TimeDistributed(Dense(3, "tanh")); }, {{4, 5}}, {4, 3}, 2, 0},
-      {"Masking", [] { return Masking(0.5); }, {{4, 2}}, {4, 2}, 0, 0},
-      // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
-      {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
-      {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},
-      {"ArithmeticSubtract", [] { return layers::make<nn::Arithmetic>("subtract"); }, {{3, 1}, {1, 4}}, {3, 4}, 0, 0},
-      {"ConstantArithmetic", [] { return layers::make<nn::ConstantArithmetic>("multiply", Shape{3, 1, 1}); }, {{3, 2, 2}}, {3, 2, 2}, 0, 1},
-      {"ConstantFirst", [] { return layers::make<nn::ConstantArithmetic>("subtract", Shape{4}, true); }, {{2, 4}}, {2, 4}, 0, 1},
-      {"Clip", [] { return layers::make<nn::Clip>(-0.5, 0.7); }, {{7}}, {7}, 0, 0},
-      {"HardSigmoid", [] { return layers::make<nn::ParametricActivation>("hard_sigmoid", 0.3, 0.4); }, {{7}}, {7}, 0, 0},
-      {"HardSwish", [] { return layers::make<nn::ParametricActivation>("hard_swish", 0.0, 0.0); }, {{7}}, {7}, 0, 0},
-      {"Selu", [] { return layers::make<nn::ParametricActivation>("selu", 1.5, 2.0); }, {{7}}, {7}, 0, 0},
-      {"MatMul", [] { return layers::make<nn::MatMul>(); }, {{2, 3, 4}, {4, 5}}, {2, 3, 5}, 0, 0},
-      {"PadReflect", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{1, 0}, {2, 1}}, "reflect"); },
-       {{3, 4}}, {4, 7}, 0, 0},
-      {"PadEdge", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{0, 2}, {1, 1}}, "edge"); }, {{3, 4}}, {5, 6}, 0, 0},
-      {"PadConstant", [] { return layers::make<nn::Pad>(std::vector<std::array<std::int64_t, 2>>{{1, 1}}, "constant", 2.5); }, {{3}}, {5}, 0, 0},
-      {"ReduceMean", [] { return layers::make<nn::Reduce>("mean", std::vector<std::int64_t>{2, 3}, true); }, {{3, 4, 5}}, {3, 1, 1}, 0, 0},
-      {"ReduceSum", [] { return layers::make<nn::Reduce>("sum", std::vector<std::int64_t>{1}, false); }, {{3, 4}}, {4}, 0, 0},
-      {"Slice", [] {
-         return layers::make<nn::Slice>(std::vector<std::int64_t>{1, 2}, std::vector<std::int64_t>{1, -1},
-                                        std::vector<std::int64_t>{3, -5}, std::vector<std::int64_t>{1, -2});
-       }, {{4, 6}}, {2, 2}, 0, 0},
-      {"Gather", [] { return layers::make<nn::Gather>(2, std::vector<std::int64_t>{2, 0, -1, 2}, Shape{2, 2}); }, {{3, 4}}, {3, 2, 2}, 0, 0},
-      {"ResizeLinear", [] { return layers::make<nn::Resize>(nn::ResizeOptions().scales({1.0, 2.0, 1.5}).mode("linear")); },
-       {{2, 3, 4}}, {2, 6, 6}, 0, 0},
-      {"ResizeNearest", [] {
-         return layers::make<nn::Resize>(nn::ResizeOptions().sizes({2, 2, 5}).coordinate_transformation_mode("asymmetric").nearest_mode("floor"));
-       }, {{2, 4, 3}}, {2, 2, 5}, 0, 0},
-  };
-}
-
-Shape with_batch(std::int64_t n, const Shape& s) {
-  Shape out{n};
-  out.insert(out.end(), s.begin(), s.end());
-  return out;
-}
-
-// Token indices 0..3 (as floats, what Embedding reads).
-Tensor token_indices(const Shape& shape, DType dtype = DType::f32, Generator* gen = nullptr) {
-  std::vector<double> v = Tensor::uniform(shape, 0, 4, DType::f64, gen).to_vector<double>();
-  for (double& x : v) x = std::floor(x);
-  return Tensor::from_vector(v, shape).to(dtype);
-}
-
-// A batch of inputs for the case: normal values, or token indices.
-std::vector<Variable> inputs_for(const LayerCase& c, std::int64_t batch) {
-  std::vector<Variable> inputs;
-  for (const auto& s : c.input_shapes)
-    inputs.emplace_back(c.integer_inputs ? token_indices(with_batch(batch, s)) : Tensor::normal(with_batch(batch, s), 0, 1));
-  return inputs;
-}
+using strata::testing::LayerCase;
+using strata::testing::inputs_for;
+using strata::testing::token_indices;
+using strata::testing::with_batch;
+std::vector<LayerCase> cases() { return strata::testing::layer_cases(); }
 
 // Converts every weight of a built layer to f64 so the whole layer runs on the reference kernels.
 void to_f64(nn::Layer& layer) {
@@ -208,12 +109,7 @@ TEST_P(LayerContract, ConfigRoundTrip) {
 TEST_P(LayerContract, SaveLoadRoundTripInsideAModelAndATrainingStepLowersTheLoss) {
   const auto& c = GetParam();
   manual_seed(5);
-  std::vector<nn::SymbolicTensor> inputs;
-  for (const auto& s : c.input_shapes) inputs.push_back(nn::Input(s));
-  auto layer = c.make();
-  auto h = inputs.size() == 1 ? (*layer)(inputs[0]) : (*layer)(inputs);
-  auto out = layers::Dense(2)(layers::Flatten()(h));
-  auto model = std::make_shared<models::Model>(inputs, out);
+  auto model = strata::testing::model_for(c);
 
   const auto path = (std::filesystem::temp_directory_path() / ("strata_contract_" + c.label + ".strata")).string();
   io::save_model(path, *model);

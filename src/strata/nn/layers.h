@@ -6,38 +6,21 @@
 //   x = layers::Dense(10)(layers::Flatten()(x));
 //   Model model(inputs, x);
 //
-// Each function returns a Handle: call it on a SymbolicTensor (functional API) or a
-// Variable (eager), pass it to Sequential, or reach the layer through ->.
+// Each function returns a Handle (nn/handle.h): call it on a SymbolicTensor (functional API)
+// or a Variable (eager), pass it to Sequential, or reach the layer through ->.
 #pragma once
 
 #include "strata/nn/conv_layers.h"
 #include "strata/nn/core_layers.h"
 #include "strata/nn/graph.h"
+#include "strata/nn/handle.h"
 #include "strata/nn/recurrent_layers.h"
 #include "strata/nn/tensor_layers.h"
+// Every header of nn/layers/ (one file per layer, with its layers:: function), gathered by
+// src/CMakeLists.txt so that adding a layer there touches no list.
+#include "strata/nn/layers/all.h"
 
 namespace strata::layers {
-
-template <class T>
-class Handle {
- public:
-  explicit Handle(std::shared_ptr<T> layer) : layer_(std::move(layer)) {}
-  T* operator->() const { return layer_.get(); }
-  T& operator*() const { return *layer_; }
-  const std::shared_ptr<T>& ptr() const { return layer_; }
-  operator nn::LayerPtr() const { return layer_; }  // NOLINT: handles stand for their layer
-  nn::SymbolicTensor operator()(const nn::SymbolicTensor& x) const { return (*layer_)(x); }
-  nn::SymbolicTensor operator()(const std::vector<nn::SymbolicTensor>& xs) const { return (*layer_)(xs); }
-  Variable operator()(const Variable& x, bool training = false) const { return (*layer_)(x, training); }
-
- private:
-  std::shared_ptr<T> layer_;
-};
-
-template <class T, class... Args>
-Handle<T> make(Args&&... args) {
-  return Handle<T>(std::make_shared<T>(std::forward<Args>(args)...));
-}
 
 inline Handle<nn::Dense> Dense(nn::DenseOptions o) { return make<nn::Dense>(std::move(o)); }
 inline Handle<nn::Dense> Dense(std::int64_t units, const std::string& activation = "") {

@@ -3,27 +3,37 @@
 
 namespace strata::ops {
 
+void Window::set_stride(const char* op, std::int64_t h, std::int64_t w) {
+  STRATA_CHECK(h >= 1 && w >= 1, op, ": stride must be >= 1, got (", h, ",", w, ")");
+  stride_h = h;
+  stride_w = w;
+}
+void Window::set_padding(const char* op, const std::string& mode) {
+  STRATA_CHECK(mode == "same" || mode == "valid", op, ": padding must be \"valid\" or \"same\", got \"", mode, "\"");
+  same = mode == "same";
+  pad_top = pad_bottom = pad_left = pad_right = 0;
+}
+void Window::set_padding(const char* op, std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
+  STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, op, ": padding must be >= 0, got (", top, ",",
+               bottom, ",", left, ",", right, ")");
+  same = false;
+  pad_top = top;
+  pad_bottom = bottom;
+  pad_left = left;
+  pad_right = right;
+}
+
 ConvGeometry& ConvGeometry::stride(std::int64_t h, std::int64_t w) {
-  STRATA_CHECK(h >= 1 && w >= 1, "conv2d: stride must be >= 1, got (", h, ",", w, ")");
-  stride_h_ = h;
-  stride_w_ = w;
+  window_.set_stride("conv2d", h, w);
   return *this;
 }
 ConvGeometry& ConvGeometry::padding(const std::string& mode) {
-  STRATA_CHECK(mode == "same" || mode == "valid", "conv2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
-  same_ = mode == "same";
-  pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
+  window_.set_padding("conv2d", mode);
   return *this;
 }
 ConvGeometry& ConvGeometry::padding(std::int64_t h, std::int64_t w) { return padding(h, h, w, w); }
 ConvGeometry& ConvGeometry::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
-  STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "conv2d: padding must be >= 0, got (", top, ",",
-               bottom, ",", left, ",", right, ")");
-  same_ = false;
-  pad_top_ = top;
-  pad_bottom_ = bottom;
-  pad_left_ = left;
-  pad_right_ = right;
+  window_.set_padding("conv2d", top, bottom, left, right);
   return *this;
 }
 ConvGeometry& ConvGeometry::dilation(std::int64_t h, std::int64_t w) {
@@ -49,22 +59,23 @@ std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t k, std::i
 kernels::Conv2dGeometry ConvGeometry::resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const {
   STRATA_CHECK(x.size() == 4, "conv2d: expected input [N,C,H,W] but got shape ", shape_str(x));
   kernels::Conv2dGeometry g;
-  g.stride_h = stride_h_;
-  g.stride_w = stride_w_;
+  g.stride_h = window_.stride_h;
+  g.stride_w = window_.stride_w;
   g.dilation_h = dilation_h_;
   g.dilation_w = dilation_w_;
   g.groups = groups_;
-  if (same_) {
-    const auto ph = same_padding(x[2], kh, stride_h_, dilation_h_), pw = same_padding(x[3], kw, stride_w_, dilation_w_);
+  if (window_.same) {
+    const auto ph = same_padding(x[2], kh, window_.stride_h, dilation_h_),
+               pw = same_padding(x[3], kw, window_.stride_w, dilation_w_);
     g.pad_top = ph[0];
     g.pad_bottom = ph[1];
     g.pad_left = pw[0];
     g.pad_right = pw[1];
   } else {
-    g.pad_top = pad_top_;
-    g.pad_bottom = pad_bottom_;
-    g.pad_left = pad_left_;
-    g.pad_right = pad_right_;
+    g.pad_top = window_.pad_top;
+    g.pad_bottom = window_.pad_bottom;
+    g.pad_left = window_.pad_left;
+    g.pad_right = window_.pad_right;
   }
   return g;
 }

@@ -47,6 +47,18 @@ Variable matmul(const Variable& a, const Variable& b);
 Variable linear(const Variable& x, const Variable& kernel, const Variable& bias);
 
 // ---------------------------------------------------------------- convolution (conv.cpp)
+// The stride and padding of a sliding window, shared by convolution and pooling; each setter
+// checks its values and names the op (`op`) in the error.
+struct Window {
+  std::int64_t stride_h = 1, stride_w = 1;
+  std::int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
+  bool same = false;  // TensorFlow's "same": the padding is worked out from the input size
+
+  void set_stride(const char* op, std::int64_t h, std::int64_t w);
+  void set_padding(const char* op, const std::string& mode);  // "valid" or "same"
+  void set_padding(const char* op, std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
+};
+
 class ConvGeometry {
  public:
   ConvGeometry& stride(std::int64_t s) { return stride(s, s); }
@@ -66,9 +78,8 @@ class ConvGeometry {
   kernels::Conv2dGeometry resolve(const Shape& x, std::int64_t kh, std::int64_t kw) const;
 
  private:
-  std::int64_t stride_h_ = 1, stride_w_ = 1, dilation_h_ = 1, dilation_w_ = 1, groups_ = 1;
-  std::int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
-  bool same_ = false;
+  Window window_;
+  std::int64_t dilation_h_ = 1, dilation_w_ = 1, groups_ = 1;
 };
 
 // TensorFlow's "same" padding of one axis: {before, after}, the odd one after; output ceil(in/stride).
@@ -97,9 +108,9 @@ class PoolGeometry {
   kernels::Pool2dGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
 
  private:
-  std::int64_t kernel_h_, kernel_w_, stride_h_, stride_w_;
-  std::int64_t pad_top_ = 0, pad_bottom_ = 0, pad_left_ = 0, pad_right_ = 0;
-  bool same_ = false, ceil_mode_ = false, count_include_pad_ = false;
+  std::int64_t kernel_h_, kernel_w_;
+  Window window_;
+  bool ceil_mode_ = false, count_include_pad_ = false;
 };
 
 Variable max_pool2d(const Variable& x, const PoolGeometry& options);

@@ -4,20 +4,16 @@
 
 namespace strata::ops {
 
-PoolGeometry::PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w)
-    : kernel_h_(kernel_h), kernel_w_(kernel_w), stride_h_(kernel_h), stride_w_(kernel_w) {
+PoolGeometry::PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w) : kernel_h_(kernel_h), kernel_w_(kernel_w) {
   STRATA_CHECK(kernel_h >= 1 && kernel_w >= 1, "pool2d: kernel must be >= 1, got (", kernel_h, ",", kernel_w, ")");
+  window_.set_stride("pool2d", kernel_h, kernel_w);  // the default stride is the kernel size
 }
 PoolGeometry& PoolGeometry::stride(std::int64_t h, std::int64_t w) {
-  STRATA_CHECK(h >= 1 && w >= 1, "pool2d: stride must be >= 1, got (", h, ",", w, ")");
-  stride_h_ = h;
-  stride_w_ = w;
+  window_.set_stride("pool2d", h, w);
   return *this;
 }
 PoolGeometry& PoolGeometry::padding(const std::string& mode) {
-  STRATA_CHECK(mode == "same" || mode == "valid", "pool2d: padding must be \"valid\" or \"same\", got \"", mode, "\"");
-  same_ = mode == "same";
-  pad_top_ = pad_bottom_ = pad_left_ = pad_right_ = 0;
+  window_.set_padding("pool2d", mode);
   return *this;
 }
 PoolGeometry& PoolGeometry::padding(std::int64_t h, std::int64_t w) {
@@ -26,15 +22,9 @@ PoolGeometry& PoolGeometry::padding(std::int64_t h, std::int64_t w) {
   return padding(h, h, w, w);
 }
 PoolGeometry& PoolGeometry::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
-  STRATA_CHECK(top >= 0 && bottom >= 0 && left >= 0 && right >= 0, "pool2d: padding must be >= 0, got (", top, ",",
-               bottom, ",", left, ",", right, ")");
   STRATA_CHECK(top < kernel_h_ && bottom < kernel_h_ && left < kernel_w_ && right < kernel_w_, "pool2d: padding (", top,
                ",", bottom, ",", left, ",", right, ") must be smaller than the kernel (", kernel_h_, ",", kernel_w_, ")");
-  same_ = false;
-  pad_top_ = top;
-  pad_bottom_ = bottom;
-  pad_left_ = left;
-  pad_right_ = right;
+  window_.set_padding("pool2d", top, bottom, left, right);
   return *this;
 }
 PoolGeometry& PoolGeometry::ceil_mode(bool on) {
@@ -67,21 +57,22 @@ AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t
 
 kernels::Pool2dGeometry PoolGeometry::resolve(const Shape& x, kernels::PoolKind kind) const {
   STRATA_CHECK(x.size() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x));
-  const AxisPlan h = plan_axis(x[2], kernel_h_, stride_h_, pad_top_, pad_bottom_, same_, ceil_mode_);
-  const AxisPlan w = plan_axis(x[3], kernel_w_, stride_w_, pad_left_, pad_right_, same_, ceil_mode_);
+  const Window& o = window_;
+  const AxisPlan h = plan_axis(x[2], kernel_h_, o.stride_h, o.pad_top, o.pad_bottom, o.same, ceil_mode_);
+  const AxisPlan w = plan_axis(x[3], kernel_w_, o.stride_w, o.pad_left, o.pad_right, o.same, ceil_mode_);
   kernels::Pool2dGeometry g;
   g.kind = kind;
   g.kernel_h = kernel_h_;
   g.kernel_w = kernel_w_;
-  g.stride_h = stride_h_;
-  g.stride_w = stride_w_;
+  g.stride_h = o.stride_h;
+  g.stride_w = o.stride_w;
   g.pad_top = h.pad_begin;
   g.pad_bottom = h.pad_end;
   g.pad_left = w.pad_begin;
   g.pad_right = w.pad_end;
   g.out_h = h.out;
   g.out_w = w.out;
-  g.count_include_pad = count_include_pad_ && !same_;
+  g.count_include_pad = count_include_pad_ && !o.same;
   return g;
 }
 
