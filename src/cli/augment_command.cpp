@@ -49,16 +49,15 @@ int run_augment_preview(const AugmentPreviewOptions& o) {
 }  // namespace
 
 void add_augment(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<AugmentPreviewOptions>();
-  auto* cmd = app.add_subcommand("augment", "Write a PNG grid of training images and augmented copies");
+  auto [o, cmd] = add_command<AugmentPreviewOptions>(
+      app, selected, "augment", "Write a PNG grid of training images and augmented copies",
+      run_augment_preview);
   cmd->add_option("--augment", o->augment, "Augmentation spec or file")->capture_default_str();
   cmd->add_option("--preview", o->output, "The PNG to write")->capture_default_str();
   cmd->add_option("--samples", o->samples, "Rows (training images)")->capture_default_str()->check(number_in(1, 1000));
   cmd->add_option("--copies", o->copies, "Augmented copies per row")->capture_default_str()->check(number_in(1, 1000));
   cmd->add_option("--seed", o->seed, "Seed")->capture_default_str();
   add_data_options(cmd, o->data);
-
-  on_run(cmd, selected, [o] { return run_augment_preview(*o); });
 }
 
 }  // namespace strata::cli

@@ -25,6 +25,24 @@ inline void on_run(CLI::App* cmd, Run& selected, Run run) {
   cmd->callback([&selected, run = std::move(run)] { selected = run; });
 }
 
+// A subcommand and the options struct its options bind to (shared, so it outlives parsing).
+template <class Options>
+struct Command {
+  std::shared_ptr<Options> options;
+  CLI::App* app;
+};
+// Declares subcommand `name`; when the user picks it, run(options) becomes the work:
+//   auto [o, cmd] = add_command<EvaluateOptions>(app, selected, "evaluate", "...", run_evaluate);
+//   cmd->add_option("--json", o->json, "...");
+template <class Options>
+Command<Options> add_command(CLI::App& parent, Run& selected, const std::string& name, const std::string& help,
+                             std::function<int(const Options&)> run) {
+  auto options = std::make_shared<Options>();
+  CLI::App* cmd = parent.add_subcommand(name, help);
+  on_run(cmd, selected, [options, run = std::move(run)] { return run(*options); });
+  return {options, cmd};
+}
+
 void add_train(CLI::App& app, Run& selected);
 void add_augment(CLI::App& app, Run& selected);
 void add_evaluate(CLI::App& app, Run& selected);

@@ -33,13 +33,12 @@ int run_evaluate(const std::string& model_path, const DataOptions& data, const s
 }  // namespace
 
 void add_evaluate(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<EvaluateOptions>();
-  auto* cmd = app.add_subcommand("evaluate", "Evaluate a saved model on the test split");
+  auto [o, cmd] = add_command<EvaluateOptions>(
+      app, selected, "evaluate", "Evaluate a saved model on the test split",
+      [](const EvaluateOptions& p) { return run_evaluate(p.model, p.data, p.json); });
   cmd->add_option("model", o->model, "A .strata model file")->required();
   add_data_options(cmd, o->data);
   cmd->add_option("--json", o->json, "Also write the report as JSON to this file");
-
-  on_run(cmd, selected, [o] { return run_evaluate(o->model, o->data, o->json); });
 }
 
 }  // namespace strata::cli

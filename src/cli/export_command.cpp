@@ -40,12 +40,11 @@ int run_export(const std::string& model_path, const std::string& output) {
 }  // namespace
 
 void add_export(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<ExportOptions>();
-  auto* cmd = app.add_subcommand("export", "Write a .strata model as ONNX (opset 13), Keras 3 .keras or Keras 2 .h5");
+  auto [o, cmd] = add_command<ExportOptions>(
+      app, selected, "export", "Write a .strata model as ONNX (opset 13), Keras 3 .keras or Keras 2 .h5",
+      [](const ExportOptions& p) { return run_export(p.model, p.output); });
   cmd->add_option("model", o->model, "A .strata model file")->required();
   cmd->add_option("-o,--output", o->output, "The file to write: .onnx, .keras or .h5/.hdf5 (the extension picks the format)")->required();
-
-  on_run(cmd, selected, [o] { return run_export(o->model, o->output); });
 }
 
 }  // namespace strata::cli

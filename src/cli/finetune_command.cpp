@@ -133,8 +133,9 @@ int run_finetune(const FinetuneOptions& o) {
 }
 
 void add_finetune(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<FinetuneOptions>();
-  auto* cmd = app.add_subcommand("finetune", "Transfer learning: a new head on a pre-trained base, then fine-tuning");
+  auto [o, cmd] = add_command<FinetuneOptions>(
+      app, selected, "finetune", "Transfer learning: a new head on a pre-trained base, then fine-tuning",
+      run_finetune);
   cmd->add_option("--base", o->base, "resnet_fashion, a zoo model (resnet18, mobilenet_v2, ...) or a .strata file")
       ->capture_default_str();
   cmd->add_option("--weights", o->weights, "Weights loaded into the base by layer name");
@@ -152,8 +153,6 @@ void add_finetune(CLI::App& app, Run& selected) {
   cmd->add_option("--batch-size", o->batch_size)->capture_default_str()->check(number_in(1, kMaxCount));
   cmd->add_option("--seed", o->seed)->capture_default_str();
   cmd->add_option("--output", o->output, "Where to save the fine-tuned model")->capture_default_str();
-
-  on_run(cmd, selected, [o] { return run_finetune(*o); });
 }
 
 }  // namespace strata::cli

@@ -79,8 +79,9 @@ int run_import(const ImportOptions& o) {
 }  // namespace
 
 void add_import(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<ImportOptions>();
-  auto* cmd = app.add_subcommand("import", "Convert an ONNX, Keras 3 .keras or Keras 2 HDF5 model to a .strata model");
+  auto [o, cmd] = add_command<ImportOptions>(
+      app, selected, "import", "Convert an ONNX, Keras 3 .keras or Keras 2 HDF5 model to a .strata model",
+      run_import);
   cmd->add_option("file", o->file, "A .onnx file, a Keras 3 .keras archive or a Keras 2 .h5/.hdf5 full-model file")
       ->required()
       ->check(CLI::ExistingFile);
@@ -94,8 +95,6 @@ void add_import(CLI::App& app, Run& selected) {
                 "ONNX: the graph describes one example (its axis 0 is not a batch axis)");
   cmd->add_option("--input-shape", o->input_shape, "ONNX: input shape without the batch axis, e.g. 3,96,96")
       ->delimiter(',');
-
-  on_run(cmd, selected, [o] { return run_import(*o); });
 }
 
 }  // namespace strata::cli

@@ -81,8 +81,9 @@ int run_predict(const std::string& model_path, const std::vector<std::string>& i
 }  // namespace
 
 void add_predict(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<PredictOptions>();
-  auto* cmd = app.add_subcommand("predict", "Top-k classes with probabilities for image files (or test samples)");
+  auto [o, cmd] = add_command<PredictOptions>(
+      app, selected, "predict", "Top-k classes with probabilities for image files (or test samples)",
+      [](const PredictOptions& p) { return run_predict(p.model, p.images, p.data, p.count, p.top_k, p.labels); });
   cmd->add_option("model", o->model, "A .strata model file")->required();
   cmd->add_option("images", o->images, "PNG/JPEG files (default: the first --count test samples)")
       ->check(CLI::ExistingFile);
@@ -90,8 +91,6 @@ void add_predict(CLI::App& app, Run& selected) {
   cmd->add_option("--count", o->count, "How many samples")->capture_default_str()->check(number_in(1, 1e9));
   cmd->add_option("--top-k", o->top_k, "Classes per sample")->capture_default_str()->check(number_in(1, 1e6));
   cmd->add_option("--labels", o->labels, "Class names file (overrides the model's)")->check(CLI::ExistingFile);
-
-  on_run(cmd, selected, [o] { return run_predict(o->model, o->images, o->data, o->count, o->top_k, o->labels); });
 }
 
 }  // namespace strata::cli

@@ -121,8 +121,9 @@ int run_report(const ReportOptions& o) {
 }
 
 void add_report(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<ReportOptions>();
-  auto* cmd = app.add_subcommand("report", "Write an HTML report of a run: curves, confusion matrix, ROC, mistakes");
+  auto [o, cmd] = add_command<ReportOptions>(
+      app, selected, "report", "Write an HTML report of a run: curves, confusion matrix, ROC, mistakes",
+      run_report);
   cmd->add_option("run", o->run_dir, "The run folder (with model.strata and history.json)")->capture_default_str();
   cmd->add_option("--model", o->model, "Model file (default: RUN/model.strata)");
   cmd->add_option("--output", o->output, "HTML file (default: RUN/o->html)");
@@ -130,8 +131,6 @@ void add_report(CLI::App& app, Run& selected) {
       ->capture_default_str()
       ->check(number_in(0, 10000));
   add_data_options(cmd, o->data);
-
-  on_run(cmd, selected, [o] { return run_report(*o); });
 }
 
 }  // namespace strata::cli

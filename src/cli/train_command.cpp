@@ -97,8 +97,9 @@ int run_train(const TrainOptions& o) {
 }  // namespace
 
 void add_train(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<TrainOptions>();
-  auto* cmd = app.add_subcommand("train", "Train a model, report on the test split, save it");
+  auto [o, cmd] = add_command<TrainOptions>(
+      app, selected, "train", "Train a model, report on the test split, save it",
+      run_train);
   cmd->add_option("--model", o->model, "small_cnn, mlp, a zoo model (resnet_compact, resnet18, ...) or a model spec .json")->capture_default_str();
   add_data_options(cmd, o->data);
   cmd->add_option("--epochs", o->epochs, "Passes over the training set")->capture_default_str()->check(number_in(1, kMaxCount));
@@ -122,8 +123,6 @@ void add_train(CLI::App& app, Run& selected) {
   cmd->add_option("--workers", o->workers, "Loader threads that prepare batches ahead")
       ->capture_default_str()
       ->check(number_in(0, strata::cli::max_threads()));
-
-  on_run(cmd, selected, [o] { return run_train(*o); });
 }
 
 }  // namespace strata::cli

@@ -28,22 +28,19 @@ struct TuneCommandOptions {
   std::vector<std::string> class_names;
   double test_split = 0.2;           // CSV: stratified share held out for the final test
   std::string model = "mlp";         // mlp, or a model spec .json with "$param" placeholders
-  std::string objective = "val_accuracy";
+  // Bound to the command's options directly (one copy of each setting): how a candidate is
+  // scored, and how the search runs.
+  tune::EvaluationSettings evaluation;
+  tune::TuneOptions search = command_defaults();
   std::string direction = "auto";    // auto, max, min
-  std::string strategy = "random";
-  int trials = 20;
-  int epochs = 30;
-  int min_epochs = 1;
-  int eta = 3;
-  int folds = 5;
-  double validation_split = 0.2;     // folds == 1
-  int patience = 5;
-  bool standardize = true;
-  double time_budget = 0;            // seconds
-  int parallel = 1;
-  unsigned long seed = 0;
   std::string output = "tune";       // folder: results.jsonl, best.json, best.strata, report.html
-  int verbose = 1;
+
+  static tune::TuneOptions command_defaults() {
+    tune::TuneOptions t;
+    t.epochs = 30;      // a full budget per candidate (early stopping ends most sooner)
+    t.baseline = true;  // the default configuration is scored too, for comparison
+    return t;
+  }
 };
 namespace {
 
@@ -63,7 +60,7 @@ Splits load_data(const TuneCommandOptions& o) {
     csv.class_names = o.class_names;
     const auto all = data::csv_dataset(o.data, csv);
     const data::Example e = data::to_tensors(*all);
-    const auto [train, test] = data::stratified_split(e.target, o.test_split, o.seed);
+    const auto [train, test] = data::stratified_split(e.target, o.test_split, o.evaluation.seed);
     s.x_train = gather_rows(e.input, train);
     s.y_train = gather_rows(e.target, train);
     s.x_test = gather_rows(e.input, test);
@@ -119,13 +116,6 @@ int run_tune(const TuneCommandOptions& o) {
   const Splits s = load_data(o);
   std::printf("%s\n", s.description.c_str());
 
-  tune::EvaluationSettings settings;
-  settings.objective = o.objective;
-  settings.folds = o.folds;
-  settings.validation_split = o.validation_split;
-  settings.patience = o.patience;
-  settings.standardize = o.standardize;
-  settings.seed = o.seed;
   nlohmann::json model_description = o.model;
   tune::ModelFamily family;
   if (std::filesystem::path(o.model).extension() == ".json") {
@@ -137,33 +127,24 @@ int run_tune(const TuneCommandOptions& o) {
                  o.model, "\"");
     family = tune::mlp_family();
   }
-  tune::TrainingEvaluator evaluator(s.x_train, s.y_train, static_cast<std::int64_t>(s.class_names.size()), family, settings);
+  tune::TrainingEvaluator evaluator(s.x_train, s.y_train, static_cast<std::int64_t>(s.class_names.size()), family, o.evaluation);
   evaluator.check_parameters(space);
 
-  tune::TuneOptions t;
-  t.strategy = o.strategy;
-  t.trials = o.trials;
-  t.epochs = o.epochs;
-  t.min_epochs = o.min_epochs;
-  t.eta = o.eta;
-  t.seed = o.seed;
-  t.max_seconds = o.time_budget;
-  t.parallel = o.parallel;
+  tune::TuneOptions t = o.search;
+  t.seed = o.evaluation.seed;
   t.maximize = o.direction == "auto" ? evaluator.maximize() : o.direction == "max";
   t.results_path = (std::filesystem::path(o.output) / "results.jsonl").string();
-  t.baseline = true;
-  t.verbose = o.verbose;
   // What decides a trial's score; a results file from other settings is refused, while the
   // strategy, trial count and time budget may change between runs (finished trials are reused).
   t.signature = {{"data", o.data},        {"label_column", o.label_column}, {"csv_skip_rows", o.csv_skip_rows},
                  {"test_split", o.test_split}, {"limit", o.images.limit},  {"model", model_description},
-                 {"objective", o.objective}, {"folds", o.folds},          {"validation_split", o.validation_split},
-                 {"patience", o.patience}, {"standardize", o.standardize}, {"seed", o.seed}};
-  const char* validation = o.folds >= 2 ? "-fold stratified cross-validation" : " held-out split";
+                 {"objective", o.evaluation.objective}, {"folds", o.evaluation.folds},          {"validation_split", o.evaluation.validation_split},
+                 {"patience", o.evaluation.patience}, {"standardize", o.evaluation.standardize}, {"seed", o.evaluation.seed}};
+  const char* validation = o.evaluation.folds >= 2 ? "-fold stratified cross-validation" : " held-out split";
   std::printf("search: %s over %zu parameters, objective %s (%s), %d%s, up to %d epochs per trial%s\nresults: %s\n\n",
-              o.strategy.c_str(), space.params().size(), o.objective.c_str(), t.maximize ? "higher is better" : "lower is better",
-              o.folds >= 2 ? o.folds : 1, validation, o.epochs,
-              o.patience > 0 ? (" with early stopping (patience " + std::to_string(o.patience) + ")").c_str() : "",
+              o.search.strategy.c_str(), space.params().size(), o.evaluation.objective.c_str(), t.maximize ? "higher is better" : "lower is better",
+              o.evaluation.folds >= 2 ? o.evaluation.folds : 1, validation, o.search.epochs,
+              o.evaluation.patience > 0 ? (" with early stopping (patience " + std::to_string(o.evaluation.patience) + ")").c_str() : "",
               t.results_path.c_str());
 
   const tune::TuneResult result = tune::search(space, evaluator, t);
@@ -175,11 +156,11 @@ int run_tune(const TuneCommandOptions& o) {
   std::snprintf(line, sizeof line,
                 "best configuration: %s\n  cross-validated %s %.4f +- %.4f; retrained on all %lld training rows for %d epochs: "
                 "test accuracy %.4f, test loss %.4f (%lld rows)\n",
-                result.best.params.dump().c_str(), o.objective.c_str(), result.best.mean, result.best.stddev,
+                result.best.params.dump().c_str(), o.evaluation.objective.c_str(), result.best.mean, result.best.stddev,
                 static_cast<long long>(s.x_train.size(0)), best_test.epochs, best_test.accuracy, best_test.loss,
                 static_cast<long long>(s.x_test.size(0)));
   summary += line;
-  nlohmann::json best_json{{"params", result.best.params}, {"objective", o.objective}, {"mean", result.best.mean},
+  nlohmann::json best_json{{"params", result.best.params}, {"objective", o.evaluation.objective}, {"mean", result.best.mean},
                            {"std", result.best.stddev}, {"test_accuracy", best_test.accuracy}, {"test_loss", best_test.loss}, {"epochs", best_test.epochs}};
   if (best_test.normalizer)  // best.strata expects inputs standardized with these
     best_json["standardize"] = {{"mean", best_test.normalizer->mean()}, {"std", best_test.normalizer->stddev()}};
@@ -189,7 +170,7 @@ int run_tune(const TuneCommandOptions& o) {
                   "default configuration: %s\n  cross-validated %s %.4f +- %.4f; retrained for %d epochs: test accuracy %.4f, "
                   "test loss %.4f\n",
                   family.name == "mlp" ? "mlp layers=2 units=256 relu, adam lr=0.001, batch 32" : "the spec's defaults",
-                  o.objective.c_str(), result.baseline.mean, result.baseline.stddev, base_test.epochs, base_test.accuracy,
+                  o.evaluation.objective.c_str(), result.baseline.mean, result.baseline.stddev, base_test.epochs, base_test.accuracy,
                   base_test.loss);
     summary += line;
     const bool wins = t.maximize ? result.best.mean > result.baseline.mean : result.best.mean < result.baseline.mean;
@@ -200,14 +181,15 @@ int run_tune(const TuneCommandOptions& o) {
   std::printf("%s", summary.c_str());
   const auto dir = std::filesystem::path(o.output);
   io::write_text_file((dir / "best.json").string(), best_json.dump(2) + "\n");
-  io::write_text_file((dir / "report.html").string(), tune::report_html(result, space, o.objective, summary));
+  io::write_text_file((dir / "report.html").string(), tune::report_html(result, space, o.evaluation.objective, summary));
   std::printf("wrote %s, %s and %s\n", (dir / "best.strata").c_str(), (dir / "best.json").c_str(), (dir / "report.html").c_str());
   return 0;
 }
 
 void add_tune(CLI::App& app, Run& selected) {
-  auto o = std::make_shared<TuneCommandOptions>();
-  auto* cmd = app.add_subcommand("tune", "Hyper-parameter search (grid, random, halving, hyperband) with cross-validation");
+  auto [o, cmd] = add_command<TuneCommandOptions>(
+      app, selected, "tune", "Hyper-parameter search (grid, random, halving, hyperband) with cross-validation",
+      run_tune);
   cmd->add_option("--space", o->space, "Search space JSON file")->required()->check(CLI::ExistingFile);
   cmd->add_option("--data", o->data, "A .csv file, fashion_mnist, an IDX folder or an image folder")->capture_default_str();
   cmd->add_option("--label-column", o->label_column, "CSV: label column name (default: the last column)");
@@ -219,28 +201,26 @@ void add_tune(CLI::App& app, Run& selected) {
       ->check(number_in(0.05, 0.9));
   cmd->add_option("--limit", o->images.limit, "Image data: use only the first N training samples")->check(number_in(0, 1e12));
   cmd->add_option("--model", o->model, "mlp, or a model spec .json with \"$param\" placeholders")->capture_default_str();
-  cmd->add_option("--objective", o->objective, "val_accuracy, val_loss or val_<metric>")->capture_default_str();
+  cmd->add_option("--objective", o->evaluation.objective, "val_accuracy, val_loss or val_<metric>")->capture_default_str();
   cmd->add_option("--direction", o->direction, "auto (losses and errors minimized), max or min")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "max", "min"}));
-  cmd->add_option("--strategy", o->strategy, "grid, random, halving or hyperband")
+  cmd->add_option("--strategy", o->search.strategy, "grid, random, halving or hyperband")
       ->capture_default_str()
       ->check(CLI::IsMember({"grid", "random", "halving", "hyperband"}));
-  cmd->add_option("--trials", o->trials, "random: candidates; halving: first-rung candidates")->capture_default_str()->check(number_in(1, kMaxCount));
-  cmd->add_option("--epochs", o->epochs, "Full training budget per candidate")->capture_default_str()->check(number_in(1, kMaxCount));
-  cmd->add_option("--min-epochs", o->min_epochs, "halving/hyperband: first rung's budget")->capture_default_str()->check(number_in(1, kMaxCount));
-  cmd->add_option("--eta", o->eta, "halving/hyperband: keep the best 1/eta per rung")->capture_default_str()->check(number_in(2, 100));
-  cmd->add_option("--folds", o->folds, "Stratified cross-validation folds (1: one held-out split)")->capture_default_str()->check(number_in(1, 100));
-  cmd->add_option("--validation-split", o->validation_split, "Held-out share when --folds 1")->capture_default_str()->check(number_in(0.05, 0.9));
-  cmd->add_option("--patience", o->patience, "Early stopping patience inside a trial (0: off)")->capture_default_str()->check(number_in(0, kMaxCount));
-  cmd->add_flag("!--no-standardize", o->standardize, "Do not standardize features per fold");
-  cmd->add_option("--time-budget", o->time_budget, "Seconds; no trial starts after them (0: none)")->check(number_in(0, 1e9));
-  cmd->add_option("--parallel", o->parallel, "Trials run at once, sharing the cores")->capture_default_str()->check(number_in(1, strata::cli::max_threads()));
-  cmd->add_option("--seed", o->seed, "Seed for candidates, folds, initialization")->capture_default_str();
+  cmd->add_option("--trials", o->search.trials, "random: candidates; halving: first-rung candidates")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--epochs", o->search.epochs, "Full training budget per candidate")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--min-epochs", o->search.min_epochs, "halving/hyperband: first rung's budget")->capture_default_str()->check(number_in(1, kMaxCount));
+  cmd->add_option("--eta", o->search.eta, "halving/hyperband: keep the best 1/eta per rung")->capture_default_str()->check(number_in(2, 100));
+  cmd->add_option("--folds", o->evaluation.folds, "Stratified cross-validation folds (1: one held-out split)")->capture_default_str()->check(number_in(1, 100));
+  cmd->add_option("--validation-split", o->evaluation.validation_split, "Held-out share when --folds 1")->capture_default_str()->check(number_in(0.05, 0.9));
+  cmd->add_option("--patience", o->evaluation.patience, "Early stopping patience inside a trial (0: off)")->capture_default_str()->check(number_in(0, kMaxCount));
+  cmd->add_flag("!--no-standardize", o->evaluation.standardize, "Do not standardize features per fold");
+  cmd->add_option("--time-budget", o->search.max_seconds, "Seconds; no trial starts after them (0: none)")->check(number_in(0, 1e9));
+  cmd->add_option("--parallel", o->search.parallel, "Trials run at once, sharing the cores")->capture_default_str()->check(number_in(1, strata::cli::max_threads()));
+  cmd->add_option("--seed", o->evaluation.seed, "Seed for candidates, folds, initialization")->capture_default_str();
   cmd->add_option("--output", o->output, "Folder for results.jsonl (resumable), best.json, best.strata, report.html")->capture_default_str();
-  cmd->add_option("--verbose", o->verbose, "0 quiet, 1 a line per trial")->capture_default_str()->check(number_in(0, 1));
-
-  on_run(cmd, selected, [o] { return run_tune(*o); });
+  cmd->add_option("--verbose", o->search.verbose, "0 quiet, 1 a line per trial")->capture_default_str()->check(number_in(0, 1));
 }
 
 }  // namespace strata::cli

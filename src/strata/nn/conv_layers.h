@@ -10,7 +10,7 @@ namespace strata::nn {
 using Size2 = std::array<std::int64_t, 2>;
 using Padding2 = std::array<Size2, 2>;  // ((top, bottom), (left, right))
 
-struct Conv2DOptions {
+struct Conv2DOptions : KernelBiasOptions<Conv2DOptions> {
   Conv2DOptions(std::int64_t filters, std::int64_t kernel) : filters_(filters), kernel_size_({kernel, kernel}) {}
   Conv2DOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
   STRATA_OPTION(Conv2DOptions, std::int64_t, filters, 0)
@@ -24,12 +24,6 @@ struct Conv2DOptions {
   STRATA_OPTION(Conv2DOptions, std::int64_t, groups, 1)
   STRATA_OPTION(Conv2DOptions, std::int64_t, depth_multiplier, 1)  // Depthwise/SeparableConv2D only
   STRATA_OPTION(Conv2DOptions, std::string, activation, "")
-  STRATA_OPTION(Conv2DOptions, bool, use_bias, true)
-  STRATA_OPTION(Conv2DOptions, std::string, kernel_initializer, "glorot_uniform")
-  STRATA_OPTION(Conv2DOptions, std::string, bias_initializer, "zeros")
-  STRATA_OPTION(Conv2DOptions, Regularizer, kernel_regularizer, {})
-  STRATA_OPTION(Conv2DOptions, Regularizer, bias_regularizer, {})
-  STRATA_OPTION(Conv2DOptions, MaxNorm, kernel_constraint, {})
   STRATA_OPTION(Conv2DOptions, std::string, name, "")
   Conv2DOptions& stride(std::int64_t s) { return strides({s, s}); }
 
@@ -48,12 +42,7 @@ struct Conv2DOptions {
     visit("groups", o.groups_);
     visit("depth_multiplier", o.depth_multiplier_);
     visit("activation", o.activation_);
-    visit("use_bias", o.use_bias_);
-    visit("kernel_initializer", o.kernel_initializer_);
-    visit("bias_initializer", o.bias_initializer_);
-    visit("kernel_regularizer", o.kernel_regularizer_);
-    visit("bias_regularizer", o.bias_regularizer_);
-    visit("kernel_constraint", o.kernel_constraint_);
+    kernel_bias_fields(o, visit);
   }
 };
 

@@ -23,16 +23,32 @@ class InputLayer final : public Layer {
   Shape shape_;
 };
 
-struct DenseOptions {
+// The weight options Dense and the convolutions share, with Keras' names and defaults.
+// `Options` is the struct that derives from this one, so setters chain on it.
+template <class Options>
+struct KernelBiasOptions {
+  STRATA_OPTION(Options, bool, use_bias, true)
+  STRATA_OPTION(Options, std::string, kernel_initializer, "glorot_uniform")
+  STRATA_OPTION(Options, std::string, bias_initializer, "zeros")
+  STRATA_OPTION(Options, Regularizer, kernel_regularizer, {})
+  STRATA_OPTION(Options, Regularizer, bias_regularizer, {})
+  STRATA_OPTION(Options, MaxNorm, kernel_constraint, {})
+
+  template <class Self, class Visit>
+  static void kernel_bias_fields(Self& o, Visit&& visit) {
+    visit("use_bias", o.use_bias_);
+    visit("kernel_initializer", o.kernel_initializer_);
+    visit("bias_initializer", o.bias_initializer_);
+    visit("kernel_regularizer", o.kernel_regularizer_);
+    visit("bias_regularizer", o.bias_regularizer_);
+    visit("kernel_constraint", o.kernel_constraint_);
+  }
+};
+
+struct DenseOptions : KernelBiasOptions<DenseOptions> {
   explicit DenseOptions(std::int64_t units) : units_(units) {}
   STRATA_OPTION(DenseOptions, std::int64_t, units, 0)
   STRATA_OPTION(DenseOptions, std::string, activation, "")
-  STRATA_OPTION(DenseOptions, bool, use_bias, true)
-  STRATA_OPTION(DenseOptions, std::string, kernel_initializer, "glorot_uniform")
-  STRATA_OPTION(DenseOptions, std::string, bias_initializer, "zeros")
-  STRATA_OPTION(DenseOptions, Regularizer, kernel_regularizer, {})
-  STRATA_OPTION(DenseOptions, Regularizer, bias_regularizer, {})
-  STRATA_OPTION(DenseOptions, MaxNorm, kernel_constraint, {})
   STRATA_OPTION(DenseOptions, std::string, name, "")
 
   // Every config field but the name, once for writing and reading (nn/layer_config.h).
@@ -40,12 +56,7 @@ struct DenseOptions {
   static void fields(Self& o, Visit&& visit) {
     visit("units", o.units_);
     visit("activation", o.activation_);
-    visit("use_bias", o.use_bias_);
-    visit("kernel_initializer", o.kernel_initializer_);
-    visit("bias_initializer", o.bias_initializer_);
-    visit("kernel_regularizer", o.kernel_regularizer_);
-    visit("bias_regularizer", o.bias_regularizer_);
-    visit("kernel_constraint", o.kernel_constraint_);
+    kernel_bias_fields(o, visit);
   }
 };
 
