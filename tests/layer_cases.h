@@ -71,6 +71,17 @@ inline std::vector<LayerCase> layer_cases() {
       {"Masking", [] { return Masking(0.5); }, {{4, 2}}, {4, 2}, 0, 0},
       {"Identity", [] { return Identity(); }, {{3, 4}}, {3, 4}, 0, 0},
       {"ActivityRegularization", [] { return ActivityRegularization(0.01, 0.02); }, {{5}}, {5}, 0, 0},
+      {"LayerNormalization", [] { return LayerNormalization(); }, {{4, 6}}, {4, 6}, 2, 0},
+      {"LayerNormalizationChannels", [] {  // axis 1 of [C, H, W]: moved to the end and back
+         return LayerNormalization(nn::LayerNormalizationOptions().axis({1}).epsilon(1e-5));
+       }, {{3, 2, 4}}, {3, 2, 4}, 2, 0},
+      {"LayerNormalizationNoShift", [] { return LayerNormalization(nn::LayerNormalizationOptions().axis({-2, -1}).center(false)); },
+       {{3, 4}}, {3, 4}, 1, 0},
+      {"GroupNormalization", [] { return GroupNormalization(2); }, {{4, 3, 3}}, {4, 3, 3}, 2, 0},
+      {"GroupNormalizationFeatures", [] { return GroupNormalization(nn::GroupNormalizationOptions().groups(3).scale(false)); },
+       {{6}}, {6}, 1, 0},
+      {"UnitNormalization", [] { return UnitNormalization(); }, {{5}}, {5}, 0, 0},
+      {"UnitNormalizationImage", [] { return UnitNormalization({2, 3}); }, {{2, 3, 3}}, {2, 3, 3}, 0, 0},
       // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
       {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
       {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},

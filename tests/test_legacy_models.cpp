@@ -20,7 +20,15 @@ namespace {
 const std::filesystem::path kDir = std::filesystem::path(STRATA_TEST_DATA_DIR) / "data" / "legacy_models";
 
 // Cases added after the files were written (they have no file from before).
-const std::set<std::string> kNewerCases = {"Identity", "ActivityRegularization"};
+const std::set<std::string> kNewerCases = {"Identity",
+                                           "ActivityRegularization",
+                                           "LayerNormalization",
+                                           "LayerNormalizationChannels",
+                                           "LayerNormalizationNoShift",
+                                           "GroupNormalization",
+                                           "GroupNormalizationFeatures",
+                                           "UnitNormalization",
+                                           "UnitNormalizationImage"};
 
 }  // namespace
 

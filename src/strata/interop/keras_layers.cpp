@@ -160,6 +160,23 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     nn::config::read_fields(c, o);  // Keras' names and defaults are Strata's
     return apply(name, std::make_shared<nn::BatchNormalization>(o), in);
   }
+  if (type == "LayerNormalization" || type == "UnitNormalization") {
+    std::vector<std::int64_t> axes;
+    for (auto a : nn::config::axes(c, "axis", {-1})) axes.push_back(strata_axis(a, in_shape.size()));
+    // Strata's image layout is channels-first: several axes of an image would reorder gamma.
+    STRATA_CHECK(axes.size() == 1 || in_shape.size() != 3, "axis ", c.at("axis").dump(),
+                 " (several axes of an image: only one axis, or any axes of a non-image input)");
+    if (type == "UnitNormalization") return apply(name, std::make_shared<nn::UnitNormalization>(axes), in);
+    STRATA_CHECK(!c.value("rms_scaling", false), "rms_scaling");
+    nn::LayerNormalizationOptions o;
+    nn::config::read_fields(c, o);  // Keras' names and defaults are Strata's
+    return apply(name, std::make_shared<nn::LayerNormalization>(o.axis(axes)), in);
+  }
+  if (type == "GroupNormalization") {
+    nn::GroupNormalizationOptions o;
+    nn::config::read_fields(c, o);
+    return apply(name, std::make_shared<nn::GroupNormalization>(o.axis(strata_axis(c.value("axis", std::int64_t{-1}), in_shape.size()))), in);
+  }
   if (type == "Activation") return apply(name, std::make_shared<nn::Activation>(activation_of(c)), in, in[0].flattened_from);
   if (type == "ReLU") {
     STRATA_CHECK(c.value("threshold", 0.0) == 0.0, "a ReLU threshold other than 0");
@@ -386,10 +403,10 @@ std::vector<std::string> own_weight_names(const std::string& type, const Json& c
   else if (is_recurrent(type)) names = {"kernel", "recurrent_kernel"};
   else if (type == "Embedding") return {"embeddings"};
   else if (type == "PReLU") return {"alpha"};
-  else if (type == "BatchNormalization") {
+  else if (type == "BatchNormalization" || type == "LayerNormalization" || type == "GroupNormalization") {
     if (c.value("scale", true)) names.push_back("gamma");
     if (c.value("center", true)) names.push_back("beta");
-    names.insert(names.end(), {"moving_mean", "moving_variance"});
+    if (type == "BatchNormalization") names.insert(names.end(), {"moving_mean", "moving_variance"});
     return names;
   } else {
     return {};

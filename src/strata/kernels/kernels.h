@@ -89,6 +89,22 @@ struct BatchNormGrads {
 BatchNormGrads batch_norm_backward(const Tensor& grad_y, const Tensor& x, const Tensor& gamma, const Tensor& mean,
                                    const Tensor& var, double eps, bool batch_stats);
 
+// ---------------------------------------------------------------- layer normalization
+// x viewed as rows of `row_size` elements (its trailing axes); each row is normalized with its
+// own mean and biased variance: y = (x - mean) * rstd * gamma + beta, rstd = 1/sqrt(var + eps).
+// gamma and beta are [row_size], or undefined for no scale / no shift. mean and rstd have one
+// value per row. Both backends run the same row loop (f32 and f64).
+struct LayerNormForward {
+  Tensor output, mean, rstd;
+};
+LayerNormForward layer_norm_forward(const Tensor& x, std::int64_t row_size, const Tensor& gamma, const Tensor& beta,
+                                    double eps);
+struct LayerNormGrads {
+  Tensor grad_x, grad_gamma, grad_beta;  // grad_gamma/grad_beta undefined when gamma/beta were
+};
+LayerNormGrads layer_norm_backward(const Tensor& grad_y, const Tensor& x, std::int64_t row_size, const Tensor& gamma,
+                                   const Tensor& beta, const LayerNormForward& forward);
+
 // ---------------------------------------------------------------- activations
 enum class ActivationKind { relu, leaky_relu, relu6, elu, selu, gelu, silu, sigmoid, tanh, softplus, hard_sigmoid };
 const char* activation_name(ActivationKind a);

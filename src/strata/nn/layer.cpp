@@ -174,6 +174,22 @@ nlohmann::json Layer::config() const {
   return {{"class_name", type()}, {"config", c}};
 }
 
+std::vector<std::int64_t> example_axes(const std::vector<std::int64_t>& axes, std::size_t example_rank,
+                                       const std::string& layer) {
+  const auto rank = static_cast<std::int64_t>(example_rank) + 1;
+  STRATA_CHECK(!axes.empty(), layer, ": needs at least one axis");
+  std::vector<std::int64_t> out;
+  for (auto a : axes) {
+    const std::int64_t resolved = a < 0 ? a + rank : a;
+    STRATA_CHECK(resolved >= 1 && resolved < rank, layer, ": axis ", a, " is ",
+                 resolved == 0 ? "the batch axis" : "out of range", " for an input of ", rank, " axes (with the batch)");
+    out.push_back(resolved);
+  }
+  std::sort(out.begin(), out.end());
+  STRATA_CHECK(std::adjacent_find(out.begin(), out.end()) == out.end(), layer, ": an axis is given twice");
+  return out;
+}
+
 // ---------------------------------------------------------------- activations by name
 namespace {
 const std::map<std::string, kernels::ActivationKind>& activation_table() {

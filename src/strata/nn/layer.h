@@ -134,6 +134,12 @@ T* as(const std::shared_ptr<Layer>& layer) {
 // Equal shapes except for the first axis (the time steps of a sequence).
 bool same_except_time(const std::vector<Shape>& a, const std::vector<Shape>& b);
 
+// Axes of the full tensor (batch = 0, negative counting from the end) for an example of
+// `example_rank` axes, as sorted unique axes >= 1; the batch axis or one out of range is an
+// error naming `layer`.
+std::vector<std::int64_t> example_axes(const std::vector<std::int64_t>& axes, std::size_t example_rank,
+                                       const std::string& layer);
+
 // A unique default name from the type: "Conv2D" -> "conv2d", "conv2d_1", ...
 std::string unique_name(const std::string& type);
 

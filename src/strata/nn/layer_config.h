@@ -13,6 +13,7 @@
 
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
 #include "strata/nn/regularizers.h"
 
@@ -58,6 +59,14 @@ T require(const Json& c, const char* key) {
   decode(c.at(key), value);
   return value;
 }
+
+// Keras writes an axis argument as one integer or a list: both read as a list.
+inline std::vector<std::int64_t> axes(const Json& c, const char* key, std::vector<std::int64_t> default_value) {
+  if (!given(c, key)) return default_value;
+  return c[key].is_array() ? c[key].get<std::vector<std::int64_t>>() : std::vector<std::int64_t>{c[key].get<std::int64_t>()};
+}
+// ... and written back the same way: one integer when there is one axis.
+inline Json axes_value(const std::vector<std::int64_t>& axes) { return axes.size() == 1 ? Json(axes[0]) : Json(axes); }
 
 template <class Options>
 void write_fields(const Options& o, Json& c) {

@@ -1,5 +1,5 @@
-// Batch normalization: batch statistics and running averages in training, running
-// statistics in inference.
+// Batch normalization (batch statistics and running averages in training, running
+// statistics in inference) and layer normalization.
 #include "strata/ops/ops.h"
 #include "strata/tensor/math.h"
 
@@ -35,6 +35,31 @@ Variable batch_norm(const Variable& x, const Variable& gamma, const Variable& be
     in[0].accumulate_grad(grads.grad_x);
     in[1].accumulate_grad(grads.grad_gamma);
     in[2].accumulate_grad(grads.grad_beta);
+  });
+}
+
+Variable layer_norm(const Variable& x, std::int64_t normalized_ndim, const Variable& gamma, const Variable& beta,
+                    double eps) {
+  STRATA_CHECK(normalized_ndim >= 1 && normalized_ndim < x.dim(), "layer_norm: cannot normalize the last ",
+               normalized_ndim, " axes of an input of shape ", shape_str(x.shape()), " (the batch axis stays)");
+  const Shape normalized(x.shape().end() - normalized_ndim, x.shape().end());
+  for (const Variable* p : {&gamma, &beta})
+    STRATA_CHECK(!p->defined() || p->shape() == normalized, "layer_norm: the normalized axes are ", shape_str(normalized),
+                 " but a scale or shift has shape ", shape_str(p->shape()));
+  const std::int64_t row_size = shape_numel(normalized);
+  const Tensor xv = x.value(), gv = gamma.defined() ? gamma.value() : Tensor(), bv = beta.defined() ? beta.value() : Tensor();
+  kernels::LayerNormForward f = kernels::layer_norm_forward(xv, row_size, gv, bv, eps);
+  const Tensor y = f.output;
+  f.output = Tensor();  // backward needs the statistics only
+  std::vector<Variable> inputs{x};
+  if (gamma.defined()) inputs.push_back(gamma);
+  if (beta.defined()) inputs.push_back(beta);
+  return Variable(y, inputs, [=](std::vector<Variable>& in, const Tensor& gy) {
+    const auto grads = kernels::layer_norm_backward(gy, xv, row_size, gv, bv, f);
+    in[0].accumulate_grad(grads.grad_x);
+    std::size_t next = 1;
+    if (gv.defined()) in[next++].accumulate_grad(grads.grad_gamma);
+    if (bv.defined()) in[next].accumulate_grad(grads.grad_beta);
   });
 }
 

@@ -128,6 +128,12 @@ Variable global_max_pool2d(const Variable& x, bool keepdim = false);
 Variable batch_norm(const Variable& x, const Variable& gamma, const Variable& beta, Tensor& running_mean,
                     Tensor& running_var, bool training, double momentum = 0.1, double eps = 1e-5);
 
+// Layer normalization over the last `normalized_ndim` axes of x: each such block is normalized
+// with its own mean and biased variance, then scaled by gamma and shifted by beta (shaped as
+// those axes; undefined for none).
+Variable layer_norm(const Variable& x, std::int64_t normalized_ndim, const Variable& gamma, const Variable& beta,
+                    double eps);
+
 // ---------------------------------------------------------------- activations (activation.cpp)
 Variable relu(const Variable& x);
 Variable leaky_relu(const Variable& x, double negative_slope = 0.01);

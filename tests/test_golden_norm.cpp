@@ -1,0 +1,49 @@
+// LayerNormalization, GroupNormalization and UnitNormalization against PyTorch (LayerNorm,
+// GroupNorm, F.normalize), forward and gradients, from tests/golden/torch_norm_golden.json made
+// by tools/golden/make_norm_golden.py. Each case builds the layer from its config, sets gamma
+// and beta, and runs in f32 and in f64.
+#include <gtest/gtest.h>
+
+#include "test_helpers.h"
+
+#include "strata/nn/layers.h"
+
+using namespace strata;
+
+namespace {
+
+const nlohmann::json& golden() {
+  static const nlohmann::json data = strata::testing::read_golden("torch_norm_golden.json");
+  return data;
+}
+
+class GoldenNorm : public ::testing::TestWithParam<DType> {};
+
+}  // namespace
+
+TEST_P(GoldenNorm, NormalizationLayersMatchPyTorch) {
+  const DType dt = GetParam();
+  const double tolerance = dt == DType::f32 ? 2e-4 : 1e-9;
+  ASSERT_GE(golden()["cases"].size(), 7u);
+  for (const auto& c : golden()["cases"]) {
+    const std::string name = c["name"];
+    SCOPED_TRACE(name);
+    const nn::LayerPtr layer = nn::layer_from_config(c["layer"]);
+    Variable x(strata::testing::golden_tensor(c["x"], dt), true);
+    const Shape example(x.shape().begin() + 1, x.shape().end());
+    layer->build_if_needed({example});
+    for (auto* w : layer->weights()) {
+      ASSERT_TRUE(c.contains(w->name)) << "no golden value for weight " << w->name;
+      w->variable = Variable(strata::testing::golden_tensor(c[w->name], dt), true);
+    }
+    Variable y = layer->call({x}, /*training=*/true);
+    strata::testing::expect_close_to_golden(y.value(), c["y"], tolerance, name + " y");
+    y.backward(strata::testing::golden_tensor(c["g_y"], dt));
+    strata::testing::expect_close_to_golden(x.grad(), c["grad_x"], tolerance, name + " grad_x");
+    for (auto* w : layer->weights())
+      strata::testing::expect_close_to_golden(w->variable.grad(), c["grad_" + w->name], tolerance, name + " grad_" + w->name);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Dtypes, GoldenNorm, ::testing::Values(DType::f32, DType::f64),
+                         [](const auto& info) { return std::string(dtype_name(info.param)); });

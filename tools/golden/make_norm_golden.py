@@ -1,0 +1,78 @@
+#!/usr/bin/python3
+"""Makes tests/golden/torch_norm_golden.json: PyTorch's LayerNorm, GroupNorm and
+F.normalize (float64) on fixed inputs with random scales and shifts: the output and the
+gradients of sum(y * g_y) with respect to the input, gamma and beta. Each case names the
+Strata layer config it corresponds to (tests/test_golden_norm.cpp builds the layer from it,
+sets gamma and beta, and compares in f32 and f64).
+
+Strata is channels-first: LayerNormalization over axis 1 of an NCHW image is PyTorch's
+LayerNorm over C after moving C last; GroupNormalization's channel axis is 1, as PyTorch's.
+
+Run from the repository root:  /usr/bin/python3 tools/golden/make_norm_golden.py
+"""
+import json
+import pathlib
+
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(7)
+torch.set_default_dtype(torch.float64)
+
+
+def arr(t):
+    t = t.detach().contiguous()
+    return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
+
+
+def run(name, layer, x, fn, params):
+    """fn(x, *params) -> y; params are the gamma/beta tensors (or none)."""
+    x = x.clone().requires_grad_(True)
+    params = [p.clone().requires_grad_(True) for p in params]
+    y = fn(x, *params)
+    g_y = torch.randn_like(y)
+    (y * g_y).sum().backward()
+    case = {"name": name, "layer": layer, "x": arr(x), "y": arr(y), "g_y": arr(g_y), "grad_x": arr(x.grad)}
+    for key, p in zip(["gamma", "beta"], params):
+        case[key] = arr(p)
+        case["grad_" + key] = arr(p.grad)
+    return case
+
+
+def uniform(*shape):
+    return torch.empty(*shape).uniform_(0.5, 1.5)
+
+
+cases = []
+# LayerNormalization over the features of a sequence [B, T, F].
+x = torch.randn(3, 4, 6) * 2 + 1
+cases.append(run("layer_norm_last_axis", {"class_name": "LayerNormalization", "config": {"axis": -1, "epsilon": 1e-3}},
+                 x, lambda x, g, b: F.layer_norm(x, [6], g, b, 1e-3), [uniform(6), torch.randn(6)]))
+# Over the last two axes.
+x = torch.randn(2, 3, 4)
+cases.append(run("layer_norm_two_axes", {"class_name": "LayerNormalization", "config": {"axis": [-2, -1], "epsilon": 1e-5}},
+                 x, lambda x, g, b: F.layer_norm(x, [3, 4], g, b, 1e-5), [uniform(3, 4), torch.randn(3, 4)]))
+# Over the channels of an NCHW image (ConvNeXt's channels-first LayerNorm).
+x = torch.randn(2, 3, 2, 4)
+cases.append(run("layer_norm_channels", {"class_name": "LayerNormalization", "config": {"axis": 1, "epsilon": 1e-6}},
+                 x, lambda x, g, b: F.layer_norm(x.permute(0, 2, 3, 1), [3], g, b, 1e-6).permute(0, 3, 1, 2),
+                 [uniform(3), torch.randn(3)]))
+# GroupNormalization: 2 groups of 2 channels, and instance normalization (groups = channels).
+x = torch.randn(2, 4, 3, 3) * 3 - 1
+cases.append(run("group_norm_2_groups", {"class_name": "GroupNormalization", "config": {"groups": 2, "epsilon": 1e-3}},
+                 x, lambda x, g, b: F.group_norm(x, 2, g, b, 1e-3), [uniform(4), torch.randn(4)]))
+x = torch.randn(3, 4, 5)
+cases.append(run("group_norm_instance", {"class_name": "GroupNormalization", "config": {"groups": 4, "epsilon": 1e-5}},
+                 x, lambda x, g, b: F.group_norm(x, 4, g, b, 1e-5), [uniform(4), torch.randn(4)]))
+# UnitNormalization: Keras floors the squared norm at 1e-12, PyTorch the norm at eps;
+# equal for these inputs (norms far above both).
+x = torch.randn(4, 5)
+cases.append(run("unit_norm_last_axis", {"class_name": "UnitNormalization", "config": {"axis": -1}},
+                 x, lambda x: F.normalize(x, p=2.0, dim=-1, eps=1e-6), []))
+x = torch.randn(2, 3, 2, 2)
+cases.append(run("unit_norm_spatial", {"class_name": "UnitNormalization", "config": {"axis": [2, 3]}},
+                 x, lambda x: x / x.pow(2).sum(dim=(2, 3), keepdim=True).clamp_min(1e-12).sqrt(), []))
+
+out = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "torch_norm_golden.json"
+out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}) + "\n")
+print(f"wrote {out} ({len(cases)} cases)")
