@@ -108,6 +108,28 @@ TEST(OnnxExport, EveryZooArchitectureRoundTripsWithIdenticalOutputs) {
   }
 }
 
+// LayerNormalization exports as ONNX's own op (which makes the file opset 17) and comes back
+// as the same layer, with and without a shift, over one axis or the last two.
+TEST(OnnxExport, LayerNormalizationRoundTripsWithIdenticalOutputs) {
+  manual_seed(8);
+  auto in = nn::Input({6, 8});
+  auto h = layers::LayerNormalization()(layers::Dense(8)(in));
+  h = layers::LayerNormalization(nn::LayerNormalizationOptions().axis({-2, -1}).center(false).epsilon(1e-5))(h);
+  auto m = std::make_shared<models::Model>(in, layers::Dense(3)(layers::Flatten()(h)));
+  const Tensor x = Tensor::normal({2, 6, 8}, 0, 1);
+  run(*m, x);
+  for (const auto& layer : m->layers())  // gamma and beta away from their initial ones and zeros
+    if (nn::is<nn::LayerNormalization>(layer))
+      for (auto* w : layer->weights()) w->variable.mutable_value().copy_(Tensor::uniform(w->variable.shape(), 0.5, 1.5));
+  const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+  const auto path = keep ? fs::path(keep) / "layer_normalization.onnx" : temp_file("layer_normalization.onnx");
+  interop::export_onnx(*m, path.string());
+  auto back = interop::import_onnx(path.string());
+  EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0);
+  EXPECT_EQ(back->count_params(), m->count_params());
+  if (!keep) fs::remove(path);
+}
+
 TEST(OnnxImport, ImportedModelsSaveAndLoadAsStrataFiles) {
   auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
   const auto path = temp_file("mnist.strata");

@@ -1,4 +1,5 @@
-// ONNX import and export: Conv, MaxPool/AveragePool/LpPool, global pooling, BatchNormalization, Resize.
+// ONNX import and export: Conv, MaxPool/AveragePool/LpPool, global pooling, BatchNormalization,
+// LayerNormalization (opset 17), Resize.
 #include "strata/interop/onnx/exporter.h"
 #include "strata/interop/onnx/importer.h"
 
@@ -109,6 +110,25 @@ void Importer::batch_norm(const NodeProto& n) {
                            {"beta", const_in(n, 2, "B")},
                            {"moving_mean", const_in(n, 3, "mean")},
                            {"moving_variance", const_in(n, 4, "var")}}));
+}
+
+// LayerNormalization (opset 17): normalizes over the axes from `axis` to the last.
+void Importer::layer_norm(const NodeProto& n) {
+  for (int i = 1; i < n.output_size(); ++i)
+    if (!n.output(i).empty()) unsupported("the Mean and InvStdDev outputs");
+  if (attr_int(n, "stash_type", 1) != 1) unsupported("stash_type other than 1 (float statistics)");
+  const SymbolicTensor x = sym_in(n, 0);
+  const std::int64_t rank = onnx_rank(in(n, 0));
+  std::int64_t axis = attr_int(n, "axis", -1);
+  if (axis < 0) axis += rank;
+  const std::int64_t first = full_axis(axis, rank, "LayerNormalization");  // the batch axis is refused
+  std::vector<std::int64_t> axes;
+  for (std::int64_t a = first; a <= static_cast<std::int64_t>(x.shape().size()); ++a) axes.push_back(a);
+  nn::LayerNormalizationOptions o;
+  o.axis(axes).epsilon(attr_float(n, "epsilon", 1e-5)).center(has_input(n, 2));
+  std::map<std::string, Tensor> weights{{"gamma", const_in(n, 1, "Scale")}};
+  if (has_input(n, 2)) weights["beta"] = const_in(n, 2, "B");
+  set_symbol(n, add_layer(n, std::make_shared<nn::LayerNormalization>(o), {x}, weights));
 }
 
 // ------------------------------------------------------------------ activations
@@ -242,6 +262,23 @@ std::string Exporter::export_conv_pool(const LayerCall& call) {
                    name);
     attr(n, "epsilon", c.at("epsilon").get<double>());  // the layer's own config: always written
     attr(n, "momentum", c.at("momentum").get<double>());
+    return name;
+  }
+  if (type == "LayerNormalization") {
+    const auto* ln = nn::as<nn::LayerNormalization>(l);
+    const auto rank = static_cast<std::int64_t>(shapes[0].size()) + 1;
+    const auto axes = nn::example_axes(ln->options().axis_, shapes[0].size(), "LayerNormalization");
+    for (std::size_t i = 0; i < axes.size(); ++i)
+      if (axes[i] != rank - static_cast<std::int64_t>(axes.size() - i))
+        throw Unsupported("LayerNormalization over axes that are not the last ones (ONNX normalizes from axis to the end)");
+    const Tensor gamma = weight(l, "gamma"), beta = weight(l, "beta");
+    Shape normalized(shapes[0].end() - static_cast<std::ptrdiff_t>(axes.size()), shapes[0].end());
+    std::vector<std::string> inputs{x, constant(name + "/gamma", gamma.defined() ? gamma : Tensor::ones(normalized))};
+    if (beta.defined()) inputs.push_back(constant(name + "/beta", beta));
+    auto& n = node("LayerNormalization", inputs, name);
+    attr(n, "axis", axes[0]);
+    attr(n, "epsilon", ln->options().epsilon_);
+    require_opset(17);
     return name;
   }
   if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D") {

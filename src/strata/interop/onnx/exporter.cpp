@@ -113,6 +113,7 @@ const std::map<std::string, Exporter::Family>& Exporter::families() {
       {"GlobalAveragePooling2D", &Exporter::export_conv_pool},
       {"GlobalMaxPooling2D", &Exporter::export_conv_pool},
       {"BatchNormalization", &Exporter::export_conv_pool},
+      {"LayerNormalization", &Exporter::export_conv_pool},
       {"Resize", &Exporter::export_conv_pool},
       {"Activation", &Exporter::export_activations},
       {"ReLU", &Exporter::export_activations},
@@ -203,12 +204,10 @@ void export_onnx(models::Model& model, const std::string& path) {
   model.ensure_built();
   STRATA_CHECK(model.built(), "ONNX export: model '", model.name(), "' is not built (call it once or give its input shape)");
   onnx::ModelProto proto;
-  proto.set_ir_version(7);
   proto.set_producer_name("strata");
   proto.set_producer_version("0.1");
   auto* opset = proto.add_opset_import();
   opset->set_domain("");
-  opset->set_version(13);
   onnx::GraphProto& graph = *proto.mutable_graph();
   graph.set_name(model.name());
   Exporter exporter(graph);
@@ -223,6 +222,8 @@ void export_onnx(models::Model& model, const std::string& path) {
     }
   }
   const std::string output = exporter.model(model, inputs);
+  opset->set_version(exporter.opset());
+  proto.set_ir_version(exporter.opset() > 13 ? 8 : 7);  // IR 8 (ONNX 1.10+) is the first to carry opset 17
   if (!exporter.problems.empty()) {
     std::string message = "ONNX export: " + std::to_string(exporter.problems.size()) + " layer(s) have no ONNX equivalent:";
     for (const auto& p : exporter.problems) message += "\n" + p;

@@ -6,6 +6,7 @@
 
 #include <onnx/onnx_pb.h>
 
+#include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -31,8 +32,13 @@ class Exporter {
   std::string layer(const nn::LayerPtr& layer, const std::vector<std::string>& inputs, const std::vector<Shape>& shapes);
   std::string model(models::Model& model, const std::vector<std::string>& inputs);
   std::vector<std::string> problems;
+  // The opset the exported nodes need: 13, or more when a node exists only from a later one
+  // (LayerNormalization: 17).
+  std::int64_t opset() const { return opset_; }
 
  private:
+  void require_opset(std::int64_t version) { opset_ = std::max(opset_, version); }
+  std::int64_t opset_ = 13;
   onnx::NodeProto& node(const std::string& op, const std::vector<std::string>& inputs, const std::string& output);
   std::string constant(const std::string& name, const Tensor& t);
   std::string ints_constant(const std::string& name, const std::vector<std::int64_t>& values);
