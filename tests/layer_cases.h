@@ -82,6 +82,15 @@ inline std::vector<LayerCase> layer_cases() {
        {{6}}, {6}, 1, 0},
       {"UnitNormalization", [] { return UnitNormalization(); }, {{5}}, {5}, 0, 0},
       {"UnitNormalizationImage", [] { return UnitNormalization({2, 3}); }, {{2, 3, 3}}, {2, 3, 3}, 0, 0},
+      {"Conv2DTransposeSame", [] { return Conv2DTranspose(3, 3, 2, "same", "relu"); }, {{2, 4, 5}}, {3, 8, 10}, 2, 0},
+      {"Conv2DTransposeValid", [] { return Conv2DTranspose(4, 3, 2); }, {{2, 3, 3}}, {4, 7, 7}, 2, 0},
+      {"Conv2DTransposeOutputPadding", [] {
+         return Conv2DTranspose(nn::Conv2DTransposeOptions(2, 3).stride(2).padding("same").output_padding(nn::Size2{1, 1}));
+       }, {{2, 3, 3}}, {2, 6, 6}, 2, 0},
+      {"Conv2DTransposeExplicitDilated", [] {
+         return Conv2DTranspose(nn::Conv2DTransposeOptions(2, 3).padding("explicit").explicit_padding({nn::Size2{1, 0}, nn::Size2{0, 1}})
+                                    .dilation_rate({2, 1}).use_bias(false));
+       }, {{3, 4, 4}}, {2, 7, 5}, 1, 0},
       // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
       {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
       {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},

@@ -28,7 +28,11 @@ const std::set<std::string> kNewerCases = {"Identity",
                                            "GroupNormalization",
                                            "GroupNormalizationFeatures",
                                            "UnitNormalization",
-                                           "UnitNormalizationImage"};
+                                           "UnitNormalizationImage",
+                                           "Conv2DTransposeSame",
+                                           "Conv2DTransposeValid",
+                                           "Conv2DTransposeOutputPadding",
+                                           "Conv2DTransposeExplicitDilated"};
 
 }  // namespace
 

@@ -12,6 +12,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,11 +35,21 @@ void decode(const Json& j, T& out) {
 inline void decode(const Json& j, Regularizer& out) { out = Regularizer::from_config(j); }
 inline void decode(const Json& j, MaxNorm& out) { out = MaxNorm{j.at("max_value").get<double>()}; }
 template <class T>
+void decode(const Json& j, std::optional<T>& out) {  // null is "none" (read() skips it)
+  T value{};
+  decode(j, value);
+  out = value;
+}
+template <class T>
 Json encode(const T& value) {
   return Json(value);
 }
 inline Json encode(const Regularizer& r) { return r.config(); }
 inline Json encode(const MaxNorm& m) { return m.active() ? Json{{"max_value", m.max_value}} : Json(); }
+template <class T>
+Json encode(const std::optional<T>& value) {
+  return value ? encode(*value) : Json();
+}
 
 // Reads `key` into `field` when the config gives it; keeps the field's default otherwise.
 template <class T>

@@ -89,6 +89,14 @@ std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t kernel, s
 Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
                 const ConvGeometry& options = ConvGeometry());
 
+// Transposed convolution (conv_transpose.cpp): the adjoint of conv2d with geometry `g`, so
+// x [N, C_in, H, W] and weight [C_in, C_out/groups, KH, KW] (PyTorch's layout) give
+// [N, C_out, out_h, out_w]. out_h/out_w must be sizes a conv2d with `g` maps back to H, W:
+// (out - 1 + pads - dilation*(K-1)) / stride == H - 1, rounding down (the rows beyond, like
+// PyTorch's output_padding, receive only the bias). bias [C_out] or undefined.
+Variable conv_transpose2d(const Variable& x, const Variable& weight, const Variable& bias,
+                          const kernels::Conv2dGeometry& g, std::int64_t out_h, std::int64_t out_w);
+
 // ---------------------------------------------------------------- pooling (pool.cpp)
 class PoolGeometry {
  public:

@@ -1,14 +1,15 @@
 #!/usr/bin/python3
-"""Makes tests/golden/torch_norm_golden.json: PyTorch's LayerNorm, GroupNorm and
-F.normalize (float64) on fixed inputs with random scales and shifts: the output and the
-gradients of sum(y * g_y) with respect to the input, gamma and beta. Each case names the
-Strata layer config it corresponds to (tests/test_golden_norm.cpp builds the layer from it,
-sets gamma and beta, and compares in f32 and f64).
+"""Makes tests/golden/torch_layer_golden.json: PyTorch's LayerNorm, GroupNorm, F.normalize
+and ConvTranspose2d (float64) on fixed inputs with random weights: the output and the
+gradients of sum(y * g_y) with respect to the input and every weight. Each case names the
+Strata layer config it corresponds to and its weights by Strata's names
+(tests/test_golden_layers.cpp builds the layer from the config, sets the weights, and
+compares in f32 and f64).
 
 Strata is channels-first: LayerNormalization over axis 1 of an NCHW image is PyTorch's
 LayerNorm over C after moving C last; GroupNormalization's channel axis is 1, as PyTorch's.
 
-Run from the repository root:  /usr/bin/python3 tools/golden/make_norm_golden.py
+Run from the repository root:  /usr/bin/python3 tools/golden/make_layer_golden.py
 """
 import json
 import pathlib
@@ -25,15 +26,15 @@ def arr(t):
     return {"shape": list(t.shape), "data": [float(v) for v in t.reshape(-1).tolist()]}
 
 
-def run(name, layer, x, fn, params):
-    """fn(x, *params) -> y; params are the gamma/beta tensors (or none)."""
+def run(name, layer, x, fn, params, names=("gamma", "beta")):
+    """fn(x, *params) -> y; params are the layer's weights, called `names` in Strata."""
     x = x.clone().requires_grad_(True)
     params = [p.clone().requires_grad_(True) for p in params]
     y = fn(x, *params)
     g_y = torch.randn_like(y)
     (y * g_y).sum().backward()
     case = {"name": name, "layer": layer, "x": arr(x), "y": arr(y), "g_y": arr(g_y), "grad_x": arr(x.grad)}
-    for key, p in zip(["gamma", "beta"], params):
+    for key, p in zip(names, params):
         case[key] = arr(p)
         case["grad_" + key] = arr(p.grad)
     return case
@@ -73,6 +74,24 @@ x = torch.randn(2, 3, 2, 2)
 cases.append(run("unit_norm_spatial", {"class_name": "UnitNormalization", "config": {"axis": [2, 3]}},
                  x, lambda x: x / x.pow(2).sum(dim=(2, 3), keepdim=True).clamp_min(1e-12).sqrt(), []))
 
-out = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "torch_norm_golden.json"
+# Conv2DTranspose with explicit padding (PyTorch's padding p is ((p, p), (p, p))), output
+# padding, stride and dilation; the kernel is [C_in, C_out, KH, KW] in both.
+def conv_transpose(name, c_in, c_out, size, kernel, stride, padding, output_padding, dilation, bias=True):
+    x = torch.randn(2, c_in, *size)
+    w = torch.randn(c_in, c_out, *kernel) * 0.5
+    params = [w] + ([torch.randn(c_out)] if bias else [])
+    config = {"filters": c_out, "kernel_size": list(kernel), "strides": list(stride), "padding": "explicit",
+              "explicit_padding": [[padding[0], padding[0]], [padding[1], padding[1]]],
+              "output_padding": list(output_padding), "dilation_rate": list(dilation), "use_bias": bias}
+    fn = lambda x, w, b=None: F.conv_transpose2d(x, w, b, stride, padding, output_padding, 1, dilation)
+    return run(name, {"class_name": "Conv2DTranspose", "config": config}, x, fn, params, names=("kernel", "bias"))
+
+
+cases.append(conv_transpose("conv_transpose_stride2", 3, 4, (4, 5), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1)))
+cases.append(conv_transpose("conv_transpose_plain", 2, 3, (3, 3), (2, 3), (1, 1), (0, 0), (0, 0), (1, 1)))
+cases.append(conv_transpose("conv_transpose_dilated", 2, 2, (4, 3), (3, 2), (2, 3), (2, 0), (0, 2), (2, 1), bias=False))
+cases.append(conv_transpose("conv_transpose_k4_s2", 3, 2, (3, 3), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1)))
+
+out = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "torch_layer_golden.json"
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}) + "\n")
 print(f"wrote {out} ({len(cases)} cases)")

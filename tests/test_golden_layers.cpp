@@ -1,7 +1,7 @@
-// LayerNormalization, GroupNormalization and UnitNormalization against PyTorch (LayerNorm,
-// GroupNorm, F.normalize), forward and gradients, from tests/golden/torch_norm_golden.json made
-// by tools/golden/make_norm_golden.py. Each case builds the layer from its config, sets gamma
-// and beta, and runs in f32 and in f64.
+// Layers against PyTorch, forward and gradients: LayerNormalization, GroupNormalization,
+// UnitNormalization (LayerNorm, GroupNorm, F.normalize) and Conv2DTranspose (ConvTranspose2d),
+// from tests/golden/torch_layer_golden.json made by tools/golden/make_layer_golden.py. Each case
+// builds the layer from its config, sets its weights, and runs in f32 and in f64.
 #include <gtest/gtest.h>
 
 #include "test_helpers.h"
@@ -13,18 +13,18 @@ using namespace strata;
 namespace {
 
 const nlohmann::json& golden() {
-  static const nlohmann::json data = strata::testing::read_golden("torch_norm_golden.json");
+  static const nlohmann::json data = strata::testing::read_golden("torch_layer_golden.json");
   return data;
 }
 
-class GoldenNorm : public ::testing::TestWithParam<DType> {};
+class GoldenLayers : public ::testing::TestWithParam<DType> {};
 
 }  // namespace
 
-TEST_P(GoldenNorm, NormalizationLayersMatchPyTorch) {
+TEST_P(GoldenLayers, MatchPyTorch) {
   const DType dt = GetParam();
   const double tolerance = dt == DType::f32 ? 2e-4 : 1e-9;
-  ASSERT_GE(golden()["cases"].size(), 7u);
+  ASSERT_GE(golden()["cases"].size(), 11u);
   for (const auto& c : golden()["cases"]) {
     const std::string name = c["name"];
     SCOPED_TRACE(name);
@@ -45,5 +45,5 @@ TEST_P(GoldenNorm, NormalizationLayersMatchPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Dtypes, GoldenNorm, ::testing::Values(DType::f32, DType::f64),
+INSTANTIATE_TEST_SUITE_P(Dtypes, GoldenLayers, ::testing::Values(DType::f32, DType::f64),
                          [](const auto& info) { return std::string(dtype_name(info.param)); });
