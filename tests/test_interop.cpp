@@ -130,6 +130,27 @@ TEST(OnnxExport, LayerNormalizationRoundTripsWithIdenticalOutputs) {
   if (!keep) fs::remove(path);
 }
 
+// A small convolutional autoencoder: Conv2DTranspose exports as ONNX's ConvTranspose (pads and
+// output_padding worked out from the layer's plan) and comes back with identical outputs.
+TEST(OnnxExport, Conv2DTransposeRoundTripsWithIdenticalOutputs) {
+  manual_seed(9);
+  auto in = nn::Input({1, 12, 12});
+  auto h = layers::Conv2D(nn::Conv2DOptions(4, 3).stride(2).padding("same").activation("relu"))(in);  // 6x6
+  h = layers::Conv2DTranspose(4, 3, 2, "same", "relu")(h);                                         // 12x12
+  h = layers::Conv2DTranspose(nn::Conv2DTransposeOptions(2, 2).stride(3))(h);                       // valid, K < stride
+  h = layers::Conv2DTranspose(nn::Conv2DTransposeOptions(1, 3).stride(2).padding("same").output_padding(nn::Size2{0, 1}))(h);
+  auto m = std::make_shared<models::Model>(in, h);
+  const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+  const auto path = keep ? fs::path(keep) / "conv_transpose.onnx" : temp_file("conv_transpose.onnx");
+  interop::export_onnx(*m, path.string());
+  auto back = interop::import_onnx(path.string());
+  const Tensor x = Tensor::uniform({2, 1, 12, 12}, -1, 1);
+  EXPECT_EQ(run(*back, x).shape(), run(*m, x).shape());
+  EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0);
+  EXPECT_EQ(back->count_params(), m->count_params());
+  if (!keep) fs::remove(path);
+}
+
 TEST(OnnxImport, ImportedModelsSaveAndLoadAsStrataFiles) {
   auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
   const auto path = temp_file("mnist.strata");

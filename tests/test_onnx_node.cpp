@@ -30,7 +30,7 @@ const std::set<std::string> kSupportedOps = {
     "PRelu", "Elu", "Selu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Softplus", "Softmax", "LogSoftmax", "Clip",
     "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze",
     "Unsqueeze", "Pad", "Identity", "Dropout", "Constant", "Shape", "Gather", "Slice", "ReduceMean", "Resize",
-    "Upsample", "LSTM", "GRU", "RNN", "LayerNormalization"};
+    "Upsample", "LSTM", "GRU", "RNN", "LayerNormalization", "ConvTranspose"};
 // Ops whose outputs after the first are optional training outputs (LayerNormalization's Mean
 // and InvStdDev): the test keeps the first output, the one inference models use, and checks it.
 const std::set<std::string> kFirstOutputOnly = {"LayerNormalization"};

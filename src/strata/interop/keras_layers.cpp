@@ -152,6 +152,13 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
                       : type == "SeparableConv2D" ? nn::Conv2D::Kind::separable : nn::Conv2D::Kind::depthwise;
     return apply(name, std::make_shared<nn::Conv2D>(o, kind), in);
   }
+  if (type == "Conv2DTranspose") {
+    nn::Conv2DTransposeOptions o(c.value("filters", std::int64_t{0}), size2("kernel_size", {3, 3}));
+    o.strides(size2("strides", {1, 1})).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(size2("dilation_rate", {1, 1})).activation(activation_of(c)).use_bias(c.value("use_bias", true));
+    if (nn::config::given(c, "output_padding")) o.output_padding(size2("output_padding", {0, 0}));
+    return apply(name, std::make_shared<nn::Conv2DTranspose>(o), in);
+  }
   if (type == "BatchNormalization") {
     const auto axis = c.value("axis", Json(-1));
     const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();
@@ -397,7 +404,7 @@ bool is_recurrent(const std::string& type) { return type == "SimpleRNN" || type 
 std::vector<std::string> own_weight_names(const std::string& type, const Json& c) {
   const bool bias = c.is_object() ? c.value("use_bias", true) : true;
   std::vector<std::string> names;
-  if (type == "Dense" || type == "Conv2D") names = {"kernel"};
+  if (type == "Dense" || type == "Conv2D" || type == "Conv2DTranspose") names = {"kernel"};
   else if (type == "DepthwiseConv2D") names = {"depthwise_kernel"};
   else if (type == "SeparableConv2D") names = {"depthwise_kernel", "pointwise_kernel"};
   else if (is_recurrent(type)) names = {"kernel", "recurrent_kernel"};

@@ -57,6 +57,51 @@ void Importer::conv(const NodeProto& n) {
   set_symbol(n, add_layer(n, layer, {x}, weights));
 }
 
+// ConvTranspose (2-D, group 1) as Conv2DTranspose with explicit padding and output_padding;
+// output_shape and auto_pad are turned into pads as ONNX's spec says.
+void Importer::conv_transpose(const NodeProto& n) {
+  require_leading("ConvTranspose");
+  const SymbolicTensor x = sym_in(n, 0);
+  const Tensor w = const_in(n, 1, "the weight");
+  if (w.dim() != 4 || x.shape().size() != 3) unsupported("only 2-D transposed convolution is supported (weight ", shape_str(w.shape()), ")");
+  if (attr_int(n, "group", 1) != 1) unsupported("attribute group=", attr_int(n, "group", 1), " (only 1)");
+  const std::int64_t kh = w.size(2), kw = w.size(3);
+  if (attr_ints(n, "kernel_shape", {kh, kw}) != std::vector<std::int64_t>{kh, kw}) unsupported("kernel_shape disagrees with the weight");
+  const auto strides = attr_ints(n, "strides", {1, 1}), dilations = attr_ints(n, "dilations", {1, 1});
+  auto output_padding = attr_ints(n, "output_padding", {0, 0});
+  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
+  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  std::vector<std::int64_t> output_shape = attr_ints(n, "output_shape", {});
+  if (output_shape.size() > 2) output_shape.erase(output_shape.begin(), output_shape.end() - 2);  // N, C given too
+  if (output_shape.empty() && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER"))
+    output_shape = {x.shape()[1] * strides[0], x.shape()[2] * strides[1]};
+  if (auto_pad == "VALID") pads = {0, 0, 0, 0};
+  else if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") unsupported("attribute auto_pad=", auto_pad);
+  if (!output_shape.empty()) {
+    for (int i = 0; i < 2; ++i) {
+      const std::int64_t k = (w.size(2 + i) - 1) * dilations[i] + 1;
+      const std::int64_t total = strides[i] * (x.shape()[1 + i] - 1) + output_padding[i] + k - output_shape[i];
+      const std::int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor, as ONNX's reference
+      const bool upper = auto_pad == "SAME_UPPER";
+      pads[i] = upper ? half : total - half;
+      pads[i + 2] = upper ? total - half : half;
+      // A negative end pad asks for rows beyond the natural size: ONNX's output_padding.
+      if (pads[i + 2] < 0) {
+        output_padding[i] -= pads[i + 2];
+        pads[i + 2] = 0;
+      }
+      if (pads[i] < 0) unsupported("output_shape ", output_shape[i], " needs negative leading padding");
+    }
+  }
+  nn::Conv2DTransposeOptions o(w.size(1), nn::Size2{kh, kw});
+  o.strides({strides[0], strides[1]}).dilation_rate({dilations[0], dilations[1]}).use_bias(has_input(n, 2))
+      .padding("explicit").explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}})
+      .output_padding(nn::Size2{output_padding[0], output_padding[1]});
+  std::map<std::string, Tensor> weights{{"kernel", w}};
+  if (has_input(n, 2)) weights["bias"] = const_in(n, 2, "the bias");
+  set_symbol(n, add_layer(n, std::make_shared<nn::Conv2DTranspose>(o), {x}, weights));
+}
+
 void Importer::pool(const NodeProto& n) {
   require_leading(n.op_type().c_str());
   const SymbolicTensor x = sym_in(n, 0);
@@ -251,6 +296,28 @@ std::string Exporter::export_conv_pool(const LayerCall& call) {
   const std::string& x = in.at(0);
   if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D") return conv(l, name, c, x, shapes[0]);
   if (type == "MaxPooling2D" || type == "AveragePooling2D") return pool(l, name, c, x, shapes[0]);
+  if (type == "Conv2DTranspose") {
+    const auto* t = nn::as<nn::Conv2DTranspose>(l);
+    const auto plan = t->plan(shapes[0]);
+    const auto& g = plan.geometry;
+    const Tensor w = weight(l, "kernel"), b = weight(l, "bias");
+    const std::int64_t out[2] = {plan.out_h, plan.out_w}, pad_total[2] = {g.pad_top + g.pad_bottom, g.pad_left + g.pad_right};
+    const std::int64_t stride[2] = {g.stride_h, g.stride_w}, dilation[2] = {g.dilation_h, g.dilation_w};
+    std::vector<std::int64_t> output_padding;
+    for (int i = 0; i < 2; ++i)  // what ONNX's size formula leaves over: the rows only the bias reaches
+      output_padding.push_back(out[i] - ((shapes[0][1 + i] - 1) * stride[i] + (w.size(2 + i) - 1) * dilation[i] + 1 - pad_total[i]));
+    std::vector<std::string> inputs{x, constant(name + "/kernel", w)};
+    if (b.defined()) inputs.push_back(constant(name + "/bias", b));
+    const std::string act = t->options().activation_;
+    const std::string conv_out = act.empty() || act == "linear" ? name : unique(name + "/conv_transpose");
+    auto& n = node("ConvTranspose", inputs, conv_out);
+    attr(n, "kernel_shape", std::vector<std::int64_t>{w.size(2), w.size(3)});
+    attr(n, "strides", std::vector<std::int64_t>{stride[0], stride[1]});
+    attr(n, "dilations", std::vector<std::int64_t>{dilation[0], dilation[1]});
+    attr(n, "pads", std::vector<std::int64_t>{g.pad_top, g.pad_left, g.pad_bottom, g.pad_right});
+    attr(n, "output_padding", output_padding);
+    return conv_out == name ? conv_out : activation(act, conv_out, name);
+  }
   if (type == "BatchNormalization") {
     const Tensor mean = weight(l, "moving_mean"), var = weight(l, "moving_variance");
     Tensor gamma = weight(l, "gamma"), beta = weight(l, "beta");

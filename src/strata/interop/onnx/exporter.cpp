@@ -106,6 +106,7 @@ std::string Exporter::activation(const std::string& name, const std::string& inp
 const std::map<std::string, Exporter::Family>& Exporter::families() {
   static const std::map<std::string, Family> table = {
       {"Conv2D", &Exporter::export_conv_pool},
+      {"Conv2DTranspose", &Exporter::export_conv_pool},
       {"DepthwiseConv2D", &Exporter::export_conv_pool},
       {"SeparableConv2D", &Exporter::export_conv_pool},
       {"MaxPooling2D", &Exporter::export_conv_pool},

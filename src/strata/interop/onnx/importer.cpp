@@ -146,6 +146,8 @@ SymbolicTensor Importer::reshape_to(const NodeProto& n, const SymbolicTensor& x,
 const std::map<std::string, Importer::OpSpec>& Importer::ops() {
   static const std::map<std::string, OpSpec> table = {
       {"Conv", {&Importer::conv, {"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"}}},
+      {"ConvTranspose", {&Importer::conv_transpose, {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
+                                                     "output_shape", "pads", "strides"}}},
       {"MaxPool", {&Importer::pool, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}}},
       {"AveragePool", {&Importer::pool, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"}}},
       {"GlobalAveragePool", {&Importer::global_pool, {}}},

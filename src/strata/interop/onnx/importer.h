@@ -101,6 +101,7 @@ class Importer {
 
   // ---- handlers ----
   void conv(const NodeProto& n);
+  void conv_transpose(const NodeProto& n);
   void pool(const NodeProto& n);
   void global_pool(const NodeProto& n);
   void batch_norm(const NodeProto& n);

@@ -50,6 +50,12 @@ class Conv2DTranspose final : public Layer {
   std::string type() const override { return "Conv2DTranspose"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const Conv2DTransposeOptions& options() const { return o_; }
+  // The convolution this layer is the adjoint of, and the output size, for input (C, H, W).
+  struct Plan {
+    kernels::Conv2dGeometry geometry;
+    std::int64_t out_h, out_w;
+  };
+  Plan plan(const Shape& in) const;
 
  protected:
   void build(const std::vector<Shape>& in) override;
@@ -57,12 +63,6 @@ class Conv2DTranspose final : public Layer {
   void layer_config(nlohmann::json& c) const override;
 
  private:
-  // The convolution this layer is the adjoint of, and the output size, for input (C, H, W).
-  struct Plan {
-    kernels::Conv2dGeometry geometry;
-    std::int64_t out_h, out_w;
-  };
-  Plan plan(const Shape& in) const;
   Conv2DTransposeOptions o_;
   Weight *kernel_ = nullptr, *bias_ = nullptr;
 };
