@@ -10,38 +10,52 @@ namespace strata::nn {
 using Size2 = std::array<std::int64_t, 2>;
 using Padding2 = std::array<Size2, 2>;  // ((top, bottom), (left, right))
 
-struct Conv2DOptions : KernelBiasOptions<Conv2DOptions> {
-  Conv2DOptions(std::int64_t filters, std::int64_t kernel) : filters_(filters), kernel_size_({kernel, kernel}) {}
-  Conv2DOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
-  STRATA_OPTION(Conv2DOptions, std::int64_t, filters, 0)
-  STRATA_OPTION(Conv2DOptions, Size2, kernel_size, (Size2{3, 3}))
-  STRATA_OPTION(Conv2DOptions, Size2, strides, (Size2{1, 1}))
+// The window options of the 2-D convolutions (Conv2D and its depthwise and separable kinds,
+// Conv2DTranspose), with Keras' names and defaults. `Options` derives from it (CRTP).
+template <class Options>
+struct ConvWindowOptions {
+  STRATA_OPTION(Options, std::int64_t, filters, 0)
+  STRATA_OPTION(Options, Size2, kernel_size, (Size2{3, 3}))
+  STRATA_OPTION(Options, Size2, strides, (Size2{1, 1}))
   static constexpr const char* default_padding = "valid";
-  STRATA_OPTION(Conv2DOptions, std::string, padding, default_padding)  // "valid", "same" or "explicit"
+  STRATA_OPTION(Options, std::string, padding, default_padding)  // "valid", "same" or "explicit"
   // padding "explicit": ((top, bottom), (left, right)), as TensorFlow's explicit_paddings and ONNX's pads.
-  STRATA_OPTION(Conv2DOptions, Padding2, explicit_padding, (Padding2{}))
-  STRATA_OPTION(Conv2DOptions, Size2, dilation_rate, (Size2{1, 1}))
-  STRATA_OPTION(Conv2DOptions, std::int64_t, groups, 1)
-  STRATA_OPTION(Conv2DOptions, std::int64_t, depth_multiplier, 1)  // Depthwise/SeparableConv2D only
-  STRATA_OPTION(Conv2DOptions, std::string, activation, "")
-  STRATA_OPTION(Conv2DOptions, std::string, name, "")
-  Conv2DOptions& stride(std::int64_t s) { return strides({s, s}); }
+  STRATA_OPTION(Options, Padding2, explicit_padding, (Padding2{}))
+  STRATA_OPTION(Options, Size2, dilation_rate, (Size2{1, 1}))
+  STRATA_OPTION(Options, std::string, activation, "")
+  STRATA_OPTION(Options, std::string, name, "")
+  Options& stride(std::int64_t s) { return strides({s, s}); }
 
-  ops::ConvGeometry op_options() const;
-
-  // Every config field but the name, once for writing and reading (nn/layer_config.h);
-  // explicit_padding is written only with padding "explicit".
+  // explicit_padding is written only with padding "explicit" (the layers erase it otherwise).
   template <class Self, class Visit>
-  static void fields(Self& o, Visit&& visit) {
+  static void window_fields(Self& o, Visit&& visit) {
     visit("filters", o.filters_);
     visit("kernel_size", o.kernel_size_);
     visit("strides", o.strides_);
     visit("padding", o.padding_);
     visit("explicit_padding", o.explicit_padding_);
     visit("dilation_rate", o.dilation_rate_);
+    visit("activation", o.activation_);
+  }
+
+ protected:
+  ConvWindowOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
+};
+
+struct Conv2DOptions : ConvWindowOptions<Conv2DOptions>, KernelBiasOptions<Conv2DOptions> {
+  Conv2DOptions(std::int64_t filters, std::int64_t kernel) : ConvWindowOptions(filters, {kernel, kernel}) {}
+  Conv2DOptions(std::int64_t filters, Size2 kernel) : ConvWindowOptions(filters, kernel) {}
+  STRATA_OPTION(Conv2DOptions, std::int64_t, groups, 1)
+  STRATA_OPTION(Conv2DOptions, std::int64_t, depth_multiplier, 1)  // Depthwise/SeparableConv2D only
+
+  ops::ConvGeometry op_options() const;
+
+  // Every config field but the name, once for writing and reading (nn/layer_config.h).
+  template <class Self, class Visit>
+  static void fields(Self& o, Visit&& visit) {
+    window_fields(o, visit);
     visit("groups", o.groups_);
     visit("depth_multiplier", o.depth_multiplier_);
-    visit("activation", o.activation_);
     kernel_bias_fields(o, visit);
   }
 };

@@ -14,31 +14,16 @@
 
 namespace strata::nn {
 
-struct Conv2DTransposeOptions : KernelBiasOptions<Conv2DTransposeOptions> {
-  Conv2DTransposeOptions(std::int64_t filters, std::int64_t kernel) : filters_(filters), kernel_size_({kernel, kernel}) {}
-  Conv2DTransposeOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
-  STRATA_OPTION(Conv2DTransposeOptions, std::int64_t, filters, 0)
-  STRATA_OPTION(Conv2DTransposeOptions, Size2, kernel_size, (Size2{3, 3}))
-  STRATA_OPTION(Conv2DTransposeOptions, Size2, strides, (Size2{1, 1}))
-  STRATA_OPTION(Conv2DTransposeOptions, std::string, padding, Conv2DOptions::default_padding)
-  STRATA_OPTION(Conv2DTransposeOptions, Padding2, explicit_padding, (Padding2{}))
+struct Conv2DTransposeOptions : ConvWindowOptions<Conv2DTransposeOptions>, KernelBiasOptions<Conv2DTransposeOptions> {
+  Conv2DTransposeOptions(std::int64_t filters, std::int64_t kernel) : ConvWindowOptions(filters, {kernel, kernel}) {}
+  Conv2DTransposeOptions(std::int64_t filters, Size2 kernel) : ConvWindowOptions(filters, kernel) {}
   STRATA_OPTION(Conv2DTransposeOptions, std::optional<Size2>, output_padding, std::nullopt)
-  STRATA_OPTION(Conv2DTransposeOptions, Size2, dilation_rate, (Size2{1, 1}))
-  STRATA_OPTION(Conv2DTransposeOptions, std::string, activation, "")
-  STRATA_OPTION(Conv2DTransposeOptions, std::string, name, "")
-  Conv2DTransposeOptions& stride(std::int64_t s) { return strides({s, s}); }
 
-  // Every config field but the name; explicit_padding is written only with padding "explicit".
+  // Every config field but the name (nn/layer_config.h).
   template <class Self, class Visit>
   static void fields(Self& o, Visit&& visit) {
-    visit("filters", o.filters_);
-    visit("kernel_size", o.kernel_size_);
-    visit("strides", o.strides_);
-    visit("padding", o.padding_);
-    visit("explicit_padding", o.explicit_padding_);
+    window_fields(o, visit);
     visit("output_padding", o.output_padding_);
-    visit("dilation_rate", o.dilation_rate_);
-    visit("activation", o.activation_);
     kernel_bias_fields(o, visit);
   }
 };
