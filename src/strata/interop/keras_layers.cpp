@@ -21,6 +21,14 @@ std::int64_t strata_axis(std::int64_t keras_axis, std::size_t example_rank) {
   return keras_axis == 3 ? 1 : keras_axis + 1;  // H (1) -> 2, W (2) -> 3, C (3) -> 1
 }
 
+// A Keras layer config without its initializers: Keras writes them as objects
+// ({"class_name": "Ones", ...}), and an imported layer's weights come from the file anyway.
+Json without_initializers(Json c) {
+  for (auto it = c.begin(); it != c.end();)
+    it = it.key().size() > 12 && it.key().ends_with("_initializer") ? c.erase(it) : std::next(it);
+  return c;
+}
+
 // Keras' default is "linear" for most layers, "tanh" / "sigmoid" in recurrent ones.
 std::string activation_of(const Json& c, const char* key = "activation", const char* keras_default = "linear") {
   const Json a = c.value(key, Json(keras_default));
@@ -164,7 +172,7 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();
     STRATA_CHECK(strata_axis(a, in_shape.size()) == 1, "axis ", a, " (only the channel/feature axis is supported)");
     nn::BatchNormalizationOptions o;
-    nn::config::read_fields(c, o);  // Keras' names and defaults are Strata's
+    nn::config::read_fields(without_initializers(c), o);  // Keras' names and defaults are Strata's
     return apply(name, std::make_shared<nn::BatchNormalization>(o), in);
   }
   if (type == "LayerNormalization" || type == "UnitNormalization") {
@@ -176,12 +184,12 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     if (type == "UnitNormalization") return apply(name, std::make_shared<nn::UnitNormalization>(axes), in);
     STRATA_CHECK(!c.value("rms_scaling", false), "rms_scaling");
     nn::LayerNormalizationOptions o;
-    nn::config::read_fields(c, o);  // Keras' names and defaults are Strata's
+    nn::config::read_fields(without_initializers(c), o);  // Keras' names and defaults are Strata's
     return apply(name, std::make_shared<nn::LayerNormalization>(o.axis(axes)), in);
   }
   if (type == "GroupNormalization") {
     nn::GroupNormalizationOptions o;
-    nn::config::read_fields(c, o);
+    nn::config::read_fields(without_initializers(c), o);
     return apply(name, std::make_shared<nn::GroupNormalization>(o.axis(strata_axis(c.value("axis", std::int64_t{-1}), in_shape.size()))), in);
   }
   if (type == "Activation") return apply(name, std::make_shared<nn::Activation>(activation_of(c)), in, in[0].flattened_from);

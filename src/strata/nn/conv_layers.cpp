@@ -199,8 +199,8 @@ void BatchNormalization::build(const std::vector<Shape>& in) {
   STRATA_CHECK(!in[0].empty(), "BatchNormalization: input needs a channel axis");
   const Shape c{in[0][0]};
   // As Keras: without scale (center) there is no gamma (beta) weight at all.
-  if (o_.scale_) gamma_ = &add_weight("gamma", c, initializer("ones"));
-  if (o_.center_) beta_ = &add_weight("beta", c, initializer("zeros"));
+  if (o_.scale_) gamma_ = &add_weight("gamma", c, initializer(o_.gamma_initializer_));
+  if (o_.center_) beta_ = &add_weight("beta", c, initializer(o_.beta_initializer_));
   ones_ = Tensor::full(c, 1.0);
   zeros_ = Tensor::zeros(c);
   moving_mean_ = &add_weight("moving_mean", c, initializer("zeros"), false);

@@ -157,19 +157,34 @@ class GlobalPooling2D final : public Layer {
   bool keepdims_;
 };
 
-struct BatchNormalizationOptions {
+// The options Keras' normalization layers share (BatchNormalization, LayerNormalization,
+// GroupNormalization), with Keras' defaults. `Options` derives from it (CRTP).
+template <class Options>
+struct NormalizationOptions {
+  STRATA_OPTION(Options, double, epsilon, 1e-3)
+  STRATA_OPTION(Options, bool, center, true)  // beta, a learned shift
+  STRATA_OPTION(Options, bool, scale, true)   // gamma, a learned scale
+  STRATA_OPTION(Options, std::string, beta_initializer, "zeros")
+  STRATA_OPTION(Options, std::string, gamma_initializer, "ones")
+  STRATA_OPTION(Options, std::string, name, "")
+
+  template <class Self, class Visit>
+  static void normalization_fields(Self& o, Visit&& visit) {
+    visit("epsilon", o.epsilon_);
+    visit("center", o.center_);
+    visit("scale", o.scale_);
+    visit("beta_initializer", o.beta_initializer_);
+    visit("gamma_initializer", o.gamma_initializer_);
+  }
+};
+
+struct BatchNormalizationOptions : NormalizationOptions<BatchNormalizationOptions> {
   STRATA_OPTION(BatchNormalizationOptions, double, momentum, 0.99)  // Keras: moving = m*moving + (1-m)*batch
-  STRATA_OPTION(BatchNormalizationOptions, double, epsilon, 1e-3)
-  STRATA_OPTION(BatchNormalizationOptions, bool, center, true)
-  STRATA_OPTION(BatchNormalizationOptions, bool, scale, true)
-  STRATA_OPTION(BatchNormalizationOptions, std::string, name, "")
 
   template <class Self, class Visit>
   static void fields(Self& o, Visit&& visit) {
     visit("momentum", o.momentum_);
-    visit("epsilon", o.epsilon_);
-    visit("center", o.center_);
-    visit("scale", o.scale_);
+    normalization_fields(o, visit);
   }
 };
 

@@ -5,30 +5,20 @@
 // groups == channels is instance normalization, groups == 1 layer normalization over all axes.
 #pragma once
 
+#include "strata/nn/conv_layers.h"
 #include "strata/nn/handle.h"
-#include "strata/tensor/options.h"
 
 namespace strata::nn {
 
-struct GroupNormalizationOptions {
+struct GroupNormalizationOptions : NormalizationOptions<GroupNormalizationOptions> {
   STRATA_OPTION(GroupNormalizationOptions, std::int64_t, groups, 32)
   STRATA_OPTION(GroupNormalizationOptions, std::int64_t, axis, 1)  // the channel axis of the full tensor
-  STRATA_OPTION(GroupNormalizationOptions, double, epsilon, 1e-3)
-  STRATA_OPTION(GroupNormalizationOptions, bool, center, true)
-  STRATA_OPTION(GroupNormalizationOptions, bool, scale, true)
-  STRATA_OPTION(GroupNormalizationOptions, std::string, beta_initializer, "zeros")
-  STRATA_OPTION(GroupNormalizationOptions, std::string, gamma_initializer, "ones")
-  STRATA_OPTION(GroupNormalizationOptions, std::string, name, "")
 
   template <class Self, class Visit>
   static void fields(Self& o, Visit&& visit) {
     visit("groups", o.groups_);
     visit("axis", o.axis_);
-    visit("epsilon", o.epsilon_);
-    visit("center", o.center_);
-    visit("scale", o.scale_);
-    visit("beta_initializer", o.beta_initializer_);
-    visit("gamma_initializer", o.gamma_initializer_);
+    normalization_fields(o, visit);
   }
 };
 

@@ -5,28 +5,18 @@
 // and back around the normalization.
 #pragma once
 
+#include "strata/nn/conv_layers.h"
 #include "strata/nn/handle.h"
-#include "strata/tensor/options.h"
 
 namespace strata::nn {
 
-struct LayerNormalizationOptions {
+struct LayerNormalizationOptions : NormalizationOptions<LayerNormalizationOptions> {
   STRATA_OPTION(LayerNormalizationOptions, std::vector<std::int64_t>, axis, {-1})
-  STRATA_OPTION(LayerNormalizationOptions, double, epsilon, 1e-3)
-  STRATA_OPTION(LayerNormalizationOptions, bool, center, true)  // beta
-  STRATA_OPTION(LayerNormalizationOptions, bool, scale, true)   // gamma
-  STRATA_OPTION(LayerNormalizationOptions, std::string, beta_initializer, "zeros")
-  STRATA_OPTION(LayerNormalizationOptions, std::string, gamma_initializer, "ones")
-  STRATA_OPTION(LayerNormalizationOptions, std::string, name, "")
 
   // The config fields but the name and the axis (an integer or a list: nn/layer_config.h).
   template <class Self, class Visit>
   static void fields(Self& o, Visit&& visit) {
-    visit("epsilon", o.epsilon_);
-    visit("center", o.center_);
-    visit("scale", o.scale_);
-    visit("beta_initializer", o.beta_initializer_);
-    visit("gamma_initializer", o.gamma_initializer_);
+    normalization_fields(o, visit);
   }
 };
 
