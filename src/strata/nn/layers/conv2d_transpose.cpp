@@ -6,11 +6,18 @@
 
 namespace strata::nn {
 
+namespace {
+// Sizes, strides, dilations and pads above this are refused, so the output-size arithmetic
+// (products of two of them plus a few more) stays far inside 64 bits.
+constexpr std::int64_t kMaxExtent = std::int64_t{1} << 30;
+}  // namespace
+
 Conv2DTranspose::Conv2DTranspose(Conv2DTransposeOptions o) : Layer(o.name_), o_(std::move(o)) {
   STRATA_CHECK(o_.filters_ > 0, "Conv2DTranspose: filters must be positive, got ", o_.filters_);
   for (int i = 0; i < 2; ++i) {
-    STRATA_CHECK(o_.kernel_size_[i] > 0 && o_.strides_[i] > 0 && o_.dilation_rate_[i] > 0,
-                 "Conv2DTranspose: kernel_size, strides and dilation_rate must be positive");
+    for (auto v : {o_.kernel_size_[i], o_.strides_[i], o_.dilation_rate_[i]})
+      STRATA_CHECK(v > 0 && v <= kMaxExtent, "Conv2DTranspose: kernel_size, strides and dilation_rate must be in 1..",
+                   kMaxExtent, ", got ", v);
     if (o_.output_padding_)
       STRATA_CHECK((*o_.output_padding_)[i] >= 0 && (*o_.output_padding_)[i] < std::max(o_.strides_[i], o_.dilation_rate_[i]),
                    "Conv2DTranspose: output_padding must be >= 0 and smaller than the stride or the dilation, got (",
@@ -19,12 +26,15 @@ Conv2DTranspose::Conv2DTranspose(Conv2DTransposeOptions o) : Layer(o.name_), o_(
   STRATA_CHECK(o_.padding_ == "valid" || o_.padding_ == "same" || o_.padding_ == "explicit",
                "Conv2DTranspose: padding must be \"valid\", \"same\" or \"explicit\", got \"", o_.padding_, "\"");
   for (const auto& p : o_.explicit_padding_)
-    STRATA_CHECK(p[0] >= 0 && p[1] >= 0, "Conv2DTranspose: explicit padding must be >= 0");
+    STRATA_CHECK(p[0] >= 0 && p[1] >= 0 && p[0] <= kMaxExtent && p[1] <= kMaxExtent,
+                 "Conv2DTranspose: explicit padding must be in 0..", kMaxExtent);
   check_activation_name(o_.activation_);
 }
 
 Conv2DTranspose::Plan Conv2DTranspose::plan(const Shape& in) const {
   STRATA_CHECK(in.size() == 3, "Conv2DTranspose '", name(), "': expects input (C, H, W) but got ", shape_str(in));
+  STRATA_CHECK(in[1] <= kMaxExtent && in[2] <= kMaxExtent, "Conv2DTranspose '", name(), "': input ", shape_str(in),
+               " has a side above ", kMaxExtent);
   Plan p;
   kernels::Conv2dGeometry& g = p.geometry;
   g.stride_h = o_.strides_[0];
