@@ -63,6 +63,14 @@ Outcome run_node_test(const fs::path& dir, const onnx::ModelProto& original) {
     std::ofstream out(model_path, std::ios::binary);
     model.SerializeToOstream(&out);
   }
+  // The trimmed copy goes when the test does, whichever way it returns.
+  struct RemoveCopy {
+    fs::path path;
+    ~RemoveCopy() {
+      std::error_code ignored;
+      if (!path.empty()) fs::remove(path, ignored);
+    }
+  } remove_copy{model_path.parent_path() == dir ? fs::path() : model_path};
   const auto& graph = model.graph();
   const std::string op = graph.node(0).op_type();
   std::set<std::string> initializers;

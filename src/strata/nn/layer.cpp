@@ -180,9 +180,8 @@ std::vector<std::int64_t> example_axes(const std::vector<std::int64_t>& axes, st
   STRATA_CHECK(!axes.empty(), layer, ": needs at least one axis");
   std::vector<std::int64_t> out;
   for (auto a : axes) {
-    const std::int64_t resolved = a < 0 ? a + rank : a;
-    STRATA_CHECK(resolved >= 1 && resolved < rank, layer, ": axis ", a, " is ",
-                 resolved == 0 ? "the batch axis" : "out of range", " for an input of ", rank, " axes (with the batch)");
+    const std::int64_t resolved = normalize_axis(a, rank, layer.c_str());
+    STRATA_CHECK(resolved != 0, layer, ": axis ", a, " is the batch axis");
     out.push_back(resolved);
   }
   std::sort(out.begin(), out.end());

@@ -22,10 +22,11 @@ namespace strata::nn::config {
 
 using Json = nlohmann::json;
 
-// The layer name in a config ("" when absent: the layer then picks a unique one).
-inline std::string name(const Json& c) { return c.contains("name") && c["name"].is_string() ? c["name"].get<std::string>() : ""; }
-
 inline bool given(const Json& c, const char* key) { return c.is_object() && c.contains(key) && !c[key].is_null(); }
+
+// The layer name in a config ("" when absent: the layer then picks a unique one). A name that
+// is not a string is an error (nlohmann's type_error, reported by layer_from_config).
+inline std::string name(const Json& c) { return given(c, "name") ? c["name"].get<std::string>() : ""; }
 
 // Values whose config form is not nlohmann's default one.
 template <class T>
