@@ -91,6 +91,32 @@ inline std::vector<LayerCase> layer_cases() {
          return Conv2DTranspose(nn::Conv2DTransposeOptions(2, 3).padding("explicit").explicit_padding({nn::Size2{1, 0}, nn::Size2{0, 1}})
                                     .dilation_rate({2, 1}).use_bias(false));
        }, {{3, 4, 4}}, {2, 7, 5}, 1, 0},
+      // Every spatial rank (nn/layers/convolution.h, convolution_transpose.h, pooling.h).
+      {"Conv1D", [] { return Conv1D(nn::Conv1DOptions(3, 3).stride(2).padding("same").activation("relu")); },
+       {{2, 9}}, {3, 5}, 2, 0},
+      {"Conv1DCausalDilated", [] { return Conv1D(nn::Conv1DOptions(4, 2).padding("causal").dilation_rate({2}).groups(2)); },
+       {{2, 7}}, {4, 7}, 2, 0},
+      {"DepthwiseConv1D", [] { return DepthwiseConv1D(nn::Conv1DOptions(0, 3).depth_multiplier(2)); }, {{3, 6}}, {6, 4}, 2, 0},
+      {"SeparableConv1D", [] { return SeparableConv1D(nn::Conv1DOptions(4, 3).padding("same").use_bias(false)); },
+       {{3, 6}}, {4, 6}, 2, 0},
+      {"Conv3D", [] { return Conv3D(nn::Conv3DOptions(2, nn::Conv3DOptions::Size{2, 3, 2}).strides({1, 2, 1})); },
+       {{2, 3, 5, 4}}, {2, 2, 2, 3}, 2, 0},
+      {"Conv3DSame", [] { return Conv3D(3, 3, "tanh", "same"); }, {{1, 3, 4, 3}}, {3, 3, 4, 3}, 2, 0},
+      {"Conv1DTranspose", [] { return Conv1DTranspose(3, 3, 2, "same", "relu"); }, {{2, 5}}, {3, 10}, 2, 0},
+      {"Conv3DTranspose", [] { return Conv3DTranspose(2, 2, 2); }, {{2, 2, 3, 2}}, {2, 4, 6, 4}, 2, 0},
+      {"MaxPooling1D", [] { return MaxPooling1D(2); }, {{2, 7}}, {2, 3}, 0, 0},
+      {"AveragePooling1DSame", [] { return AveragePooling1D(3, 2, "same"); }, {{2, 7}}, {2, 4}, 0, 0},
+      {"MaxPooling3D", [] { return MaxPooling3D(2); }, {{2, 4, 5, 4}}, {2, 2, 2, 2}, 0, 0},
+      {"AveragePooling3D", [] { return AveragePooling3D(2, 1); }, {{1, 3, 3, 4}}, {1, 2, 2, 3}, 0, 0},
+      {"MaxPooling2DDilated", [] {
+         auto pool = MaxPooling2D(2, 1);
+         pool->dilation({2, 2});
+         return pool;
+       }, {{2, 5, 6}}, {2, 3, 4}, 0, 0},
+      {"GlobalMaxPooling1D", [] { return GlobalMaxPooling1D(); }, {{3, 5}}, {3}, 0, 0},
+      {"GlobalAveragePooling1D", [] { return GlobalAveragePooling1D(true); }, {{3, 5}}, {3, 1}, 0, 0},
+      {"GlobalMaxPooling3D", [] { return GlobalMaxPooling3D(true); }, {{2, 2, 3, 2}}, {2, 1, 1, 1}, 0, 0},
+      {"GlobalAveragePooling3D", [] { return GlobalAveragePooling3D(); }, {{2, 2, 3, 2}}, {2}, 0, 0},
       // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
       {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
       {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},

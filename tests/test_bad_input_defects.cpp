@@ -98,7 +98,7 @@ TEST(BadInputDefects, ConvGeometryIsValidatedWhereItIsRead) {
             std::string::npos);
   EXPECT_NE(error_of([] {
               nn::layer_from_config({{"class_name", "MaxPooling2D"}, {"config", {{"pool_size", {0, 2}}}}});
-            }).find("kernel must be >= 1"),
+            }).find("pool_size must be >= 1"),
             std::string::npos);
   // Groups that do not divide the input's channels: an error at build time, not a crash.
   auto conv = nn::layer_from_config(conv_config({{"groups", 2}}));

@@ -39,7 +39,7 @@ TEST(Errors, ShapeAndDtypeMismatches) {
   expect_error([] { ops::linear(var({2, 3}), var({4, 5}), Variable()); }, {"linear", "3 features", "expects 4"});
   expect_error([] { ops::concat({var({2, 3}), var({3, 3})}, 1); }, {"concat", "differ outside axis 1"});
   expect_error([] { ops::reshape(var({2, 3}), {4, 2}); }, {"reshape", "[2,3]", "[4,2]"});
-  expect_error([] { ops::max_pool2d(var({1, 1, 2, 2}), ops::PoolGeometry(3)); }, {"pool2d", "larger than the padded input"});
+  expect_error([] { ops::max_pool(var({1, 1, 2, 2}), {.kernel = {3, 3}}); }, {"pool2d", "larger than the padded input"});
   expect_error([] { Tensor rm = Tensor::zeros({4}), rv = Tensor::ones({4});
                     ops::batch_norm(var({2, 3}), var({3}), var({3}), rm, rv, true); },
                {"batch_norm", "3 channels", "[4]"});
@@ -129,6 +129,6 @@ TEST(Ops, SameConvolutionKeepsSpatialSize) {
   Variable x(Tensor::ones({1, 1, 7, 9})), w(Tensor::ones({1, 1, 4, 3}));
   EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::ConvGeometry().padding("same")).shape(), Shape({1, 1, 7, 9}));
   EXPECT_EQ(ops::conv2d(x, w, Variable(), ops::ConvGeometry().padding("same").stride(2)).shape(), Shape({1, 1, 4, 5}));
-  EXPECT_EQ(ops::max_pool2d(x, ops::PoolGeometry(2).padding("same")).shape(), Shape({1, 1, 4, 5}));
-  EXPECT_EQ(ops::global_avg_pool2d(x).shape(), Shape({1, 1}));
+  EXPECT_EQ(ops::max_pool(x, {.kernel = {2, 2}, .padding = "same"}).shape(), Shape({1, 1, 4, 5}));
+  EXPECT_EQ(ops::global_pool(x, kernels::PoolKind::avg).shape(), Shape({1, 1}));
 }

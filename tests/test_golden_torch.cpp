@@ -61,10 +61,14 @@ TEST_P(GoldenTorch, Pool2d) {
   for (const auto& c : golden()["pool2d"]) {
     const std::string name = c["name"];
     Variable x(tensor_of(c["x"], dt), true);
-    ops::PoolGeometry o(c["kernel"][0], c["kernel"][1]);
-    o.stride(c["stride"][0], c["stride"][1]).padding(c["padding"][0], c["padding"][1]).ceil_mode(c["ceil_mode"]);
-    o.count_include_pad(c["count_include_pad"]);
-    Variable y = c["kind"] == "max" ? ops::max_pool2d(x, o) : ops::avg_pool2d(x, o);
+    const std::int64_t ph = c["padding"][0], pw = c["padding"][1];
+    const ops::PoolWindow o{.kernel = {c["kernel"][0], c["kernel"][1]},
+                            .stride = {c["stride"][0], c["stride"][1]},
+                            .padding = "explicit",
+                            .pads = {{ph, ph}, {pw, pw}},
+                            .ceil_mode = c["ceil_mode"],
+                            .count_include_pad = c["count_include_pad"]};
+    Variable y = c["kind"] == "max" ? ops::max_pool(x, o) : ops::avg_pool(x, o);
     expect_close(y.value(), c["y"], dt, name + " y");
     y.backward(tensor_of(c["gy"], dt));
     expect_close(x.grad(), c["gx"], dt, name + " gx");

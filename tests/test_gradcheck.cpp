@@ -75,28 +75,65 @@ TEST(GradCheck, Conv2dDepthwise) { check_conv({2, 3, 6, 6}, {3, 1, 3, 3}, ops::C
 // ---------------------------------------------------------------- pooling
 TEST(GradCheck, MaxPool) {
   const auto x = random_input({2, 2, 7, 7}, 30);
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(2)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(2, 3).stride(2).ceil_mode(true)); }, {x});
-  expect_gradients_match([](const V& v) { return ops::max_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding("same")); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool(v[0], {.kernel = {2, 2}}); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool(v[0], {.kernel = {3, 3}, .stride = {2, 2}, .padding = "explicit", .pads = {{1, 1}, {1, 1}}}); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool(v[0], {.kernel = {2, 3}, .stride = {2, 2}, .ceil_mode = true}); }, {x});
+  expect_gradients_match([](const V& v) { return ops::max_pool(v[0], {.kernel = {3, 3}, .stride = {2, 2}, .padding = "same"}); }, {x});
 }
 
 TEST(GradCheck, AvgPool) {
   const auto x = random_input({2, 2, 7, 6}, 31);
-  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::PoolGeometry(2)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::avg_pool(v[0], {.kernel = {2, 2}}); }, {x});
   expect_gradients_match([](const V& v) {
-    return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1).count_include_pad(true));
+    return ops::avg_pool(v[0], {.kernel = {3, 3}, .stride = {2, 2}, .padding = "explicit", .pads = {{1, 1}, {1, 1}}, .count_include_pad = true});
   }, {x});
-  expect_gradients_match([](const V& v) { return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1)); }, {x});
+  expect_gradients_match([](const V& v) { return ops::avg_pool(v[0], {.kernel = {3, 3}, .stride = {2, 2}, .padding = "explicit", .pads = {{1, 1}, {1, 1}}}); }, {x});
   expect_gradients_match([](const V& v) {
-    return ops::avg_pool2d(v[0], ops::PoolGeometry(3).stride(2).padding(1).ceil_mode(true).count_include_pad(true));
+    return ops::avg_pool(v[0], {.kernel = {3, 3}, .stride = {2, 2}, .padding = "explicit", .pads = {{1, 1}, {1, 1}}, .ceil_mode = true, .count_include_pad = true});
   }, {x});
 }
 
 TEST(GradCheck, GlobalPooling) {
   const auto x = random_input({2, 3, 4, 5}, 32);
-  expect_gradients_match([](const V& v) { return ops::global_avg_pool2d(v[0]); }, {x});
-  expect_gradients_match([](const V& v) { return ops::global_max_pool2d(v[0], true); }, {x});
+  expect_gradients_match([](const V& v) { return ops::global_pool(v[0], kernels::PoolKind::avg); }, {x});
+  expect_gradients_match([](const V& v) { return ops::global_pool(v[0], kernels::PoolKind::max, true); }, {x});
+  const auto seq = random_input({2, 3, 7}, 33), volume = random_input({1, 2, 3, 4, 3}, 34);
+  expect_gradients_match([](const V& v) { return ops::global_pool(v[0], kernels::PoolKind::max); }, {seq});
+  expect_gradients_match([](const V& v) { return ops::global_pool(v[0], kernels::PoolKind::avg, true); }, {volume});
+}
+
+// ---------------------------------------------------------------- rank 1 and 3
+TEST(GradCheck, Conv1dAnd3d) {
+  const kernels::ConvNdGeometry seq{{2}, {2}, {3}, {1}, 2};  // stride 2, dilation 2, pads (3, 1), groups 2
+  expect_gradients_match([&](const V& v) { return ops::conv(v[0], v[1], v[2], seq); },
+                         {random_input({2, 4, 9}, 40), random_input({6, 2, 3}, 41), random_input({6}, 42)});
+  const kernels::ConvNdGeometry vol{{1, 2, 1}, {1, 1, 2}, {1, 0, 2}, {0, 1, 1}, 1};
+  expect_gradients_match([&](const V& v) { return ops::conv(v[0], v[1], Variable(), vol); },
+                         {random_input({1, 2, 4, 5, 5}, 43), random_input({3, 2, 2, 3, 2}, 44)});
+}
+
+TEST(GradCheck, ConvTranspose1dAnd3d) {
+  const kernels::ConvNdGeometry seq{{2}, {1}, {1}, {0}, 1};
+  // in 5 -> out (5-1)*2 + 3 - 1 + 1 (output padding) = 11
+  expect_gradients_match([&](const V& v) { return ops::conv_transpose(v[0], v[1], v[2], seq, {11}); },
+                         {random_input({2, 3, 5}, 45), random_input({3, 2, 3}, 46), random_input({2}, 47)});
+  const kernels::ConvNdGeometry vol{{2, 1, 2}, {1, 1, 1}, {0, 1, 0}, {0, 1, 0}, 1};
+  expect_gradients_match([&](const V& v) { return ops::conv_transpose(v[0], v[1], Variable(), vol, {6, 3, 7}); },
+                         {random_input({1, 2, 3, 3, 3}, 48), random_input({2, 2, 2, 3, 3}, 49)});
+}
+
+TEST(GradCheck, Pool1dAnd3dWithDilation) {
+  const auto seq = random_input({2, 2, 11}, 50), volume = random_input({1, 2, 5, 4, 6}, 51);
+  expect_gradients_match([](const V& v) { return ops::max_pool(v[0], {.kernel = {3}, .stride = {2}, .dilation = {2}}); },
+                         {seq});
+  expect_gradients_match([](const V& v) { return ops::avg_pool(v[0], {.kernel = {3}, .padding = "same"}); }, {seq});
+  expect_gradients_match(
+      [](const V& v) { return ops::max_pool(v[0], {.kernel = {2, 2, 3}, .stride = {1, 2, 2}, .ceil_mode = true}); },
+      {volume});
+  expect_gradients_match([](const V& v) {
+    return ops::avg_pool(v[0], {.kernel = {3, 2, 2}, .stride = {2, 2, 2}, .padding = "explicit",
+                                .pads = {{1, 1}, {0, 1}, {1, 0}}, .count_include_pad = true});
+  }, {volume});
 }
 
 // ---------------------------------------------------------------- normalization and dropout

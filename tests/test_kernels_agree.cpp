@@ -33,6 +33,35 @@ struct Rng {
 
 }  // namespace
 
+namespace {
+
+// Forward, both backward passes separately and together: oneDNN against the reference loops.
+void expect_conv_agrees(const Tensor& x, const Tensor& w, const Tensor& b, const ConvNdGeometry& g,
+                        const std::string& description) {
+  const Tensor y = reference::conv_forward(x, w, b, g);
+  EXPECT_AGREE(cpu::conv_forward(x, w, b, g), y);
+  const Tensor gy = Tensor::uniform(y.shape(), -1, 1, DType::f32);
+  EXPECT_AGREE(cpu::conv_backward_data(gy, w, x.shape(), g), reference::conv_backward_data(gy, w, x.shape(), g));
+  auto fast = cpu::conv_backward_weights(x, gy, w.shape(), g, b.defined());
+  auto ref = reference::conv_backward_weights(x, gy, w.shape(), g, b.defined());
+  EXPECT_AGREE(fast.first, ref.first);
+  if (b.defined()) EXPECT_AGREE(fast.second, ref.second);
+  // Both passes at once (what training calls): the same results.
+  const auto both = cpu::conv_backward(gy, x, w, g, true, true, b.defined());
+  EXPECT_AGREE(both.grad_x, reference::conv_backward_data(gy, w, x.shape(), g));
+  EXPECT_AGREE(both.grad_w, ref.first);
+  if (b.defined()) EXPECT_AGREE(both.grad_bias, ref.second);
+}
+
+void expect_pool_agrees(const Tensor& x, const PoolNdGeometry& g, const std::string& description) {
+  const PoolForward ref = reference::pool_forward(x, g), fast = cpu::pool_forward(x, g);
+  EXPECT_AGREE(fast.output, ref.output);
+  const Tensor gy = Tensor::uniform(ref.output.shape(), -1, 1, DType::f32);
+  EXPECT_AGREE(cpu::pool_backward(gy, x, fast, g), reference::pool_backward(gy, x, ref, g));
+}
+
+}  // namespace
+
 TEST(KernelsAgree, Matmul) {
   Rng rng(1);
   for (int c = 0; c < kCases; ++c) {
@@ -73,19 +102,33 @@ TEST(KernelsAgree, Conv2dForwardAndBackward) {
                                                     g.stride_w, " d", g.dilation_h, ",", g.dilation_w, " p", g.pad_top,
                                                     ",", g.pad_bottom, ",", g.pad_left, " g", g.groups);
     const Tensor x = rng.tensor(xs), w = rng.tensor(ws), b = c % 2 ? rng.tensor({O}) : Tensor();
-    const Tensor y = reference::conv2d_forward(x, w, b, g);
-    EXPECT_AGREE(cpu::conv2d_forward(x, w, b, g), y);
-    const Tensor gy = rng.tensor(y.shape());
-    EXPECT_AGREE(cpu::conv2d_backward_data(gy, w, xs, g), reference::conv2d_backward_data(gy, w, xs, g));
-    auto fast = cpu::conv2d_backward_weights(x, gy, ws, g, b.defined());
-    auto ref = reference::conv2d_backward_weights(x, gy, ws, g, b.defined());
-    EXPECT_AGREE(fast.first, ref.first);
-    if (b.defined()) EXPECT_AGREE(fast.second, ref.second);
-    // Both passes at once (what training calls): the same results.
-    const auto both = cpu::conv2d_backward(gy, x, w, g, true, true, b.defined());
-    EXPECT_AGREE(both.grad_x, reference::conv2d_backward_data(gy, w, xs, g));
-    EXPECT_AGREE(both.grad_w, ref.first);
-    if (b.defined()) EXPECT_AGREE(both.grad_bias, ref.second);
+    expect_conv_agrees(x, w, b, g.nd(), description);
+  }
+}
+
+// Rank 1 and 3: sequences [N,C,L] and volumes [N,C,D,H,W], the same oracle.
+TEST(KernelsAgree, Conv1dAnd3dForwardAndBackward) {
+  Rng rng(12);
+  for (int c = 0; c < kCases; ++c) {
+    const std::size_t rank = c % 2 ? 3 : 1;
+    ConvNdGeometry g;
+    g.groups = c % 4 == 0 ? 2 : 1;
+    const std::int64_t N = rng.pick(1, 3), C = g.groups * rng.pick(1, 3), O = g.groups * rng.pick(1, 3);
+    Shape xs{N, C}, ws{O, C / g.groups};
+    for (std::size_t i = 0; i < rank; ++i) {
+      const std::int64_t k = rng.pick(1, rank == 1 ? 5 : 3), d = rng.pick(1, 2);
+      g.stride.push_back(rng.pick(1, 2));
+      g.dilation.push_back(d);
+      g.pad_begin.push_back(rng.pick(0, 2));
+      g.pad_end.push_back(rng.pick(0, 1));
+      ws.push_back(k);
+      xs.push_back(rng.pick((k - 1) * d + 1, rank == 1 ? 17 : 7));
+    }
+    const std::string description = detail::concat("x", shape_str(xs), " w", shape_str(ws), " s", shape_str(g.stride),
+                                                    " d", shape_str(g.dilation), " p", shape_str(g.pad_begin),
+                                                    shape_str(g.pad_end), " g", g.groups);
+    const Tensor x = rng.tensor(xs), w = rng.tensor(ws), b = c % 3 ? rng.tensor({O}) : Tensor();
+    expect_conv_agrees(x, w, b, g, description);
   }
 }
 
@@ -115,11 +158,32 @@ TEST(KernelsAgree, Pool2dForwardAndBackward) {
         detail::concat(g.kind == PoolKind::max ? "max" : "avg", " x", shape_str(xs), " k", g.kernel_h, ",", g.kernel_w,
                        " s", g.stride_h, ",", g.stride_w, " p", g.pad_top, ",", g.pad_left, " ceil", ceil_mode,
                        " include_pad", g.count_include_pad);
-    const Tensor x = rng.tensor(xs);
-    const PoolForward ref = reference::pool2d_forward(x, g), fast = cpu::pool2d_forward(x, g);
-    EXPECT_AGREE(fast.output, ref.output);
-    const Tensor gy = rng.tensor(ref.output.shape());
-    EXPECT_AGREE(cpu::pool2d_backward(gy, x, fast, g), reference::pool2d_backward(gy, x, ref, g));
+    expect_pool_agrees(rng.tensor(xs), g.nd(), description);
+  }
+}
+
+// Rank 1 and 3, with dilation (max pooling's, and average pooling's as ONNX's opset 19).
+TEST(KernelsAgree, Pool1dAnd3dWithDilation) {
+  Rng rng(13);
+  for (int c = 0; c < kCases; ++c) {
+    const std::size_t rank = c % 2 ? 3 : 1;
+    PoolNdGeometry g;
+    g.kind = c % 4 < 2 ? PoolKind::max : PoolKind::avg;
+    Shape xs{rng.pick(1, 3), rng.pick(1, 4)};
+    for (std::size_t i = 0; i < rank; ++i) {
+      const std::int64_t k = rng.pick(1, 3), d = rng.pick(1, 2), dilated = (k - 1) * d + 1;
+      g.kernel.push_back(k);
+      g.dilation.push_back(d);
+      g.stride.push_back(rng.pick(1, 2));
+      g.pad_begin.push_back(rng.pick(0, dilated / 2));
+      g.pad_end.push_back(g.pad_begin.back());
+      xs.push_back(rng.pick(dilated, rank == 1 ? 15 : 6));
+      g.out.push_back((xs.back() + 2 * g.pad_begin.back() - dilated) / g.stride.back() + 1);
+    }
+    const std::string description =
+        detail::concat(g.kind == PoolKind::max ? "max" : "avg", " x", shape_str(xs), " k", shape_str(g.kernel), " s",
+                       shape_str(g.stride), " d", shape_str(g.dilation), " p", shape_str(g.pad_begin));
+    expect_pool_agrees(rng.tensor(xs), g, description);
   }
 }
 

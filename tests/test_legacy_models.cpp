@@ -32,7 +32,24 @@ const std::set<std::string> kNewerCases = {"Identity",
                                            "Conv2DTransposeSame",
                                            "Conv2DTransposeValid",
                                            "Conv2DTransposeOutputPadding",
-                                           "Conv2DTransposeExplicitDilated"};
+                                           "Conv2DTransposeExplicitDilated",
+                                           "Conv1D",
+                                           "Conv1DCausalDilated",
+                                           "DepthwiseConv1D",
+                                           "SeparableConv1D",
+                                           "Conv3D",
+                                           "Conv3DSame",
+                                           "Conv1DTranspose",
+                                           "Conv3DTranspose",
+                                           "MaxPooling1D",
+                                           "AveragePooling1DSame",
+                                           "MaxPooling3D",
+                                           "AveragePooling3D",
+                                           "MaxPooling2DDilated",
+                                           "GlobalMaxPooling1D",
+                                           "GlobalAveragePooling1D",
+                                           "GlobalMaxPooling3D",
+                                           "GlobalAveragePooling3D"};
 
 }  // namespace
 

@@ -55,7 +55,7 @@ TEST(ReadmeExample, OpsAndAutograd) {
   Variable w(Tensor::normal({16, 3, 3, 3}, 0, 0.1), /*requires_grad=*/true);
   Variable b(Tensor::zeros({16}), true);
   Variable y = ops::relu(ops::conv2d(x, w, b, ops::ConvGeometry().stride(2).padding("same")));
-  Variable loss = ops::softmax_cross_entropy(ops::flatten(ops::global_avg_pool2d(y, true)),
+  Variable loss = ops::softmax_cross_entropy(ops::flatten(ops::global_pool(y, kernels::PoolKind::avg, true)),
                                              Tensor::from_vector<std::int64_t>({0, 1, 2, 3, 4, 5, 6, 7}, {8}));
   loss.backward();
   EXPECT_EQ(y.shape(), Shape({8, 16, 16, 16}));

@@ -6,18 +6,18 @@
 
 #define STRATA_KERNEL_DECLARATIONS                                                                               \
   Tensor matmul(const Tensor& a, const Tensor& b);                                                             \
-  Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g);        \
+  Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvNdGeometry& g);          \
   Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,      \
                           const ConvEpilogue& epilogue);                                                       \
-  Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape,                     \
-                              const Conv2dGeometry& g);                                                        \
-  std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape, \
-                                                    const Conv2dGeometry& g, bool with_bias);                  \
-  Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const Conv2dGeometry& g,   \
-                              bool want_x, bool want_w, bool want_bias);                                       \
-  PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g);                                        \
-  Tensor pool2d_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward,                    \
-                         const Pool2dGeometry& g);                                                             \
+  Tensor conv_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape,                      \
+                            const ConvNdGeometry& g);                                                          \
+  std::pair<Tensor, Tensor> conv_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape,   \
+                                                  const ConvNdGeometry& g, bool with_bias);                    \
+  ConvGrads conv_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const ConvNdGeometry& g,       \
+                          bool want_x, bool want_w, bool want_bias);                                           \
+  PoolForward pool_forward(const Tensor& x, const PoolNdGeometry& g);                                          \
+  Tensor pool_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward,                      \
+                       const PoolNdGeometry& g);                                                               \
   BatchNormForward batch_norm_training(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps);   \
   Tensor batch_norm_inference(const Tensor& x, const Tensor& gamma, const Tensor& beta, const Tensor& mean,    \
                               const Tensor& var, double eps);                                                  \
@@ -39,6 +39,5 @@ STRATA_KERNEL_DECLARATIONS
 namespace strata::kernels::checks {
 // Shared validation, so both backends reject bad input with the same message.
 void check_matmul(const Tensor& a, const Tensor& b);
-void check_pool(const Tensor& x, const Pool2dGeometry& g);
 void check_batch_norm(const Tensor& x, const Tensor& gamma, const char* op);
 }  // namespace strata::kernels::checks

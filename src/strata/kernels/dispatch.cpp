@@ -32,28 +32,28 @@ const char* activation_name(ActivationKind a) {
 #define STRATA_DISPATCH(first, call) return use_onednn(first) ? cpu::call : reference::call
 
 Tensor matmul(const Tensor& a, const Tensor& b) { STRATA_DISPATCH(a, matmul(a, b)); }
-Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g) {
-  STRATA_DISPATCH(x, conv2d_forward(x, w, bias, g));
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvNdGeometry& g) {
+  STRATA_DISPATCH(x, conv_forward(x, w, bias, g));
 }
 Tensor conv2d_inference(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g,
                         const ConvEpilogue& epilogue) {
   STRATA_DISPATCH(x, conv2d_inference(x, w, bias, g, epilogue));
 }
-Tensor conv2d_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g) {
-  STRATA_DISPATCH(gy, conv2d_backward_data(gy, w, x_shape, g));
+Tensor conv_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const ConvNdGeometry& g) {
+  STRATA_DISPATCH(gy, conv_backward_data(gy, w, x_shape, g));
 }
-std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
-                                                  const Conv2dGeometry& g, bool with_bias) {
-  STRATA_DISPATCH(x, conv2d_backward_weights(x, gy, w_shape, g, with_bias));
+std::pair<Tensor, Tensor> conv_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
+                                                const ConvNdGeometry& g, bool with_bias) {
+  STRATA_DISPATCH(x, conv_backward_weights(x, gy, w_shape, g, with_bias));
 }
-Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
-                            bool want_w, bool want_bias) {
-  STRATA_DISPATCH(x, conv2d_backward(gy, x, w, g, want_x, want_w, want_bias));
+ConvGrads conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvNdGeometry& g, bool want_x,
+                        bool want_w, bool want_bias) {
+  STRATA_DISPATCH(x, conv_backward(gy, x, w, g, want_x, want_w, want_bias));
 }
-PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g) { STRATA_DISPATCH(x, pool2d_forward(x, g)); }
-Tensor pool2d_backward(const Tensor& gy, const Tensor& x, const PoolForward& f, const Pool2dGeometry& g) {
+PoolForward pool_forward(const Tensor& x, const PoolNdGeometry& g) { STRATA_DISPATCH(x, pool_forward(x, g)); }
+Tensor pool_backward(const Tensor& gy, const Tensor& x, const PoolForward& f, const PoolNdGeometry& g) {
   // The workspace is backend-private: a forward pass from one backend needs its own backward.
-  STRATA_DISPATCH(x, pool2d_backward(gy, x, f, g));
+  STRATA_DISPATCH(x, pool_backward(gy, x, f, g));
 }
 BatchNormForward batch_norm_training(const Tensor& x, const Tensor& gamma, const Tensor& beta, double eps) {
   STRATA_DISPATCH(x, batch_norm_training(x, gamma, beta, eps));
@@ -81,24 +81,83 @@ Tensor softmax_backward(const Tensor& gy, const Tensor& y, std::int64_t axis, bo
 
 #undef STRATA_DISPATCH
 
-// ---------------------------------------------------------------- shared validation
+// ---------------------------------------------------------------- the 2-D forms
+Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g) {
+  return conv_forward(x, w, bias, g.nd());
+}
+Tensor conv2d_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g) {
+  return conv_backward_data(gy, w, x_shape, g.nd());
+}
+std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
+                                                  const Conv2dGeometry& g, bool with_bias) {
+  return conv_backward_weights(x, gy, w_shape, g.nd(), with_bias);
+}
+Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
+                            bool want_w, bool want_bias) {
+  return conv_backward(gy, x, w, g.nd(), want_x, want_w, want_bias);
+}
+PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g) { return pool_forward(x, g.nd()); }
+Tensor pool2d_backward(const Tensor& gy, const Tensor& x, const PoolForward& f, const Pool2dGeometry& g) {
+  return pool_backward(gy, x, f, g.nd());
+}
+
+ConvNdGeometry Conv2dGeometry::nd() const {
+  return {{stride_h, stride_w}, {dilation_h, dilation_w}, {pad_top, pad_left}, {pad_bottom, pad_right}, groups};
+}
 Shape Conv2dGeometry::output_shape(const Shape& x, const Shape& w) const {
   STRATA_CHECK(x.size() == 4, "conv2d: expected input [N,C,H,W] but got shape ", shape_str(x));
-  STRATA_CHECK(w.size() == 4, "conv2d: expected weight [O,C/groups,KH,KW] but got shape ", shape_str(w));
-  STRATA_CHECK(groups >= 1 && x[1] % groups == 0 && w[0] % groups == 0, "conv2d: groups=", groups,
+  return nd().output_shape(x, w);
+}
+PoolNdGeometry Pool2dGeometry::nd() const {
+  return {kind,       {kernel_h, kernel_w}, {stride_h, stride_w}, {1, 1}, {pad_top, pad_left}, {pad_bottom, pad_right},
+          {out_h, out_w}, count_include_pad};
+}
+
+// ---------------------------------------------------------------- shared validation
+namespace {
+const char* const kSpatialNames[] = {"[N,C,L]", "[N,C,H,W]", "[N,C,D,H,W]"};
+std::string conv_name(std::size_t rank) { return "conv" + std::to_string(rank) + "d"; }
+}  // namespace
+
+Shape ConvNdGeometry::output_shape(const Shape& x, const Shape& w) const {
+  const std::size_t r = rank();
+  STRATA_CHECK(r >= 1 && r <= 3 && dilation.size() == r && pad_begin.size() == r && pad_end.size() == r,
+               "convolution: geometry must give stride, dilation and both paddings for 1 to 3 spatial axes, got ",
+               stride.size(), ", ", dilation.size(), ", ", pad_begin.size(), ", ", pad_end.size());
+  const std::string op = conv_name(r);
+  STRATA_CHECK(x.size() == r + 2, op, ": expected input ", kSpatialNames[r - 1], " but got shape ", shape_str(x));
+  STRATA_CHECK(w.size() == r + 2, op, ": expected weight [O,C/groups,", r, " kernel sizes] but got shape ",
+               shape_str(w));
+  STRATA_CHECK(groups >= 1 && x[1] % groups == 0 && w[0] % groups == 0, op, ": groups=", groups,
                " must divide input channels (", x[1], ") and output channels (", w[0], ")");
-  STRATA_CHECK(x[1] / groups == w[1], "conv2d: input has ", x[1], " channels but weight expects ", w[1] * groups,
+  STRATA_CHECK(x[1] / groups == w[1], op, ": input has ", x[1], " channels but weight expects ", w[1] * groups,
                "; input ", shape_str(x), ", weight ", shape_str(w), ", groups ", groups);
-  STRATA_CHECK(stride_h >= 1 && stride_w >= 1 && dilation_h >= 1 && dilation_w >= 1,
-               "conv2d: stride and dilation must be >= 1");
-  STRATA_CHECK(pad_top >= 0 && pad_bottom >= 0 && pad_left >= 0 && pad_right >= 0, "conv2d: padding must be >= 0");
-  const std::int64_t ekh = (w[2] - 1) * dilation_h + 1, ekw = (w[3] - 1) * dilation_w + 1;
-  const std::int64_t oh = (x[2] + pad_top + pad_bottom - ekh) / stride_h + 1;
-  const std::int64_t ow = (x[3] + pad_left + pad_right - ekw) / stride_w + 1;
-  STRATA_CHECK(x[2] + pad_top + pad_bottom >= ekh && x[3] + pad_left + pad_right >= ekw,
-               "conv2d: kernel ", w[2], "x", w[3], " (dilated ", ekh, "x", ekw, ") is larger than the padded input ",
-               x[2] + pad_top + pad_bottom, "x", x[3] + pad_left + pad_right, "; input ", shape_str(x));
-  return {x[0], w[0], oh, ow};
+  Shape y{x[0], w[0]};
+  for (std::size_t i = 0; i < r; ++i) {
+    STRATA_CHECK(stride[i] >= 1 && dilation[i] >= 1, op, ": stride and dilation must be >= 1");
+    STRATA_CHECK(pad_begin[i] >= 0 && pad_end[i] >= 0, op, ": padding must be >= 0");
+    const std::int64_t padded = x[i + 2] + pad_begin[i] + pad_end[i], dilated = (w[i + 2] - 1) * dilation[i] + 1;
+    STRATA_CHECK(padded >= dilated, op, ": kernel ", shape_str(Shape(w.begin() + 2, w.end())), " along axis ", i + 2,
+                 " (dilated ", dilated, ") is larger than the padded input ", padded, "; input ", shape_str(x));
+    y.push_back((padded - dilated) / stride[i] + 1);
+  }
+  return y;
+}
+
+void PoolNdGeometry::check(const Shape& x) const {
+  const std::size_t r = rank();
+  STRATA_CHECK(r >= 1 && r <= 3 && stride.size() == r && dilation.size() == r && pad_begin.size() == r &&
+                   pad_end.size() == r && out.size() == r,
+               "pooling: geometry must give kernel, stride, dilation, paddings and output sizes for 1 to 3 spatial "
+               "axes");
+  const std::string op = "pool" + std::to_string(r) + "d";
+  STRATA_CHECK(x.size() == r + 2, op, ": expected input ", kSpatialNames[r - 1], " but got shape ", shape_str(x));
+  for (std::size_t i = 0; i < r; ++i) {
+    STRATA_CHECK(kernel[i] >= 1 && stride[i] >= 1 && dilation[i] >= 1, op,
+                 ": kernel, stride and dilation must be >= 1");
+    STRATA_CHECK(out[i] >= 1, op, ": output would be empty for input ", shape_str(x), " with kernel ",
+                 shape_str(kernel));
+  }
 }
 
 namespace checks {
@@ -112,14 +171,6 @@ void check_matmul(const Tensor& a, const Tensor& b) {
                shape_str(b.shape()), " (", a.size(-1), " vs ", b.size(-2), ")");
   STRATA_CHECK(a.dim() == 2 || a.size(0) == b.size(0), "matmul: batch sizes differ: ", shape_str(a.shape()), " x ",
                shape_str(b.shape()));
-}
-
-void check_pool(const Tensor& x, const Pool2dGeometry& g) {
-  STRATA_CHECK(x.dim() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x.shape()));
-  STRATA_CHECK(g.kernel_h >= 1 && g.kernel_w >= 1 && g.stride_h >= 1 && g.stride_w >= 1,
-               "pool2d: kernel and stride must be >= 1");
-  STRATA_CHECK(g.out_h >= 1 && g.out_w >= 1, "pool2d: output would be empty for input ", shape_str(x.shape()),
-               " with kernel ", g.kernel_h, "x", g.kernel_w);
 }
 
 void check_batch_norm(const Tensor& x, const Tensor& gamma, const char* op) {

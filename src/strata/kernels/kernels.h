@@ -7,13 +7,14 @@
 // The functions in this header dispatch: f32 goes to the backend chosen by
 // set_backend() (oneDNN by default), f64 always to the reference loops.
 //
-// Inputs may be any layout; kernels make them contiguous. Images are NCHW, convolution
-// weights [out_channels, in_channels/groups, kh, kw].
+// Inputs may be any layout; kernels make them contiguous. Images are NCHW (volumes NCDHW,
+// sequences NCL), convolution weights [out_channels, in_channels/groups, *kernel].
 #pragma once
 
 #include <memory>
 #include <optional>
 #include <utility>
+#include <vector>
 
 #include "strata/tensor/tensor.h"
 
@@ -29,35 +30,73 @@ Backend backend();
 Tensor matmul(const Tensor& a, const Tensor& b);
 
 // ---------------------------------------------------------------- convolution
+// Convolution of any spatial rank from 1 to 3: x [N,C,*spatial], w [O,C/groups,*kernel],
+// y [N,O,*out]. Each vector holds one entry per spatial axis.
+struct ConvNdGeometry {
+  std::vector<std::int64_t> stride, dilation, pad_begin, pad_end;
+  std::int64_t groups = 1;
+  std::size_t rank() const { return stride.size(); }
+  // Output shape for input x and weight w; validates both against the geometry.
+  Shape output_shape(const Shape& x, const Shape& w) const;
+};
+
+Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvNdGeometry& g);
+Tensor conv_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape, const ConvNdGeometry& g);
+// Returns {grad_w, grad_bias}; grad_bias is undefined when with_bias is false.
+std::pair<Tensor, Tensor> conv_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape,
+                                                const ConvNdGeometry& g, bool with_bias);
+// Both backward passes at once (what training needs): the fast backend prepares grad_y for
+// oneDNN once instead of twice. Undefined results for the parts not asked for.
+struct ConvGrads {
+  Tensor grad_x, grad_w, grad_bias;
+};
+ConvGrads conv_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const ConvNdGeometry& g, bool want_x,
+                        bool want_w, bool want_bias);
+
+// The 2-D case with named fields, as images and the fused inference path use it.
 struct Conv2dGeometry {
   std::int64_t stride_h = 1, stride_w = 1;
   std::int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   std::int64_t dilation_h = 1, dilation_w = 1;
   std::int64_t groups = 1;
+  ConvNdGeometry nd() const;
   // Output shape for input x [N,C,H,W] and weight [O,C/groups,KH,KW]; validates both.
   Shape output_shape(const Shape& x, const Shape& w) const;
 };
 
+// The rank-generic kernels above, for 4-D tensors.
 Tensor conv2d_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const Conv2dGeometry& g);
 Tensor conv2d_backward_data(const Tensor& grad_y, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g);
-// Returns {grad_w, grad_bias}; grad_bias is undefined when with_bias is false.
 std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& grad_y, const Shape& w_shape,
                                                   const Conv2dGeometry& g, bool with_bias);
-
-// Both backward passes at once (what training needs): the fast backend prepares grad_y for
-// oneDNN once instead of twice. Undefined results for the parts not asked for.
-struct Conv2dGrads {
-  Tensor grad_x, grad_w, grad_bias;
-};
+using Conv2dGrads = ConvGrads;
 Conv2dGrads conv2d_backward(const Tensor& grad_y, const Tensor& x, const Tensor& w, const Conv2dGeometry& g,
                             bool want_x, bool want_w, bool want_bias);
 
 // ---------------------------------------------------------------- pooling
 enum class PoolKind { max, avg };
 
-// Window i along an axis covers input rows [i*stride - pad_begin, i*stride - pad_begin + kernel).
-// out_h/out_w are given explicitly so ceil mode is the caller's decision. pad_bottom/pad_right
-// are the user's padding: positions beyond them (reached only in ceil mode) are never counted.
+// Pooling of any spatial rank from 1 to 3 over x [N,C,*spatial]. Window i along an axis covers
+// input positions i*stride - pad_begin + j*dilation for j in [0, kernel). `out` (the output's
+// spatial sizes) is given explicitly so ceil mode is the caller's decision. pad_end is the
+// user's padding: positions beyond it (reached only in ceil mode) are never counted.
+struct PoolNdGeometry {
+  PoolKind kind = PoolKind::max;
+  std::vector<std::int64_t> kernel, stride, dilation, pad_begin, pad_end, out;
+  bool count_include_pad = false;  // average pooling: divide by the window including padding
+  std::size_t rank() const { return kernel.size(); }
+  // Validates the geometry against x's shape.
+  void check(const Shape& x) const;
+};
+
+struct PoolForward {
+  Tensor output;
+  std::shared_ptr<void> workspace;  // backend-private state the backward pass needs
+};
+PoolForward pool_forward(const Tensor& x, const PoolNdGeometry& g);
+Tensor pool_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward, const PoolNdGeometry& g);
+
+// The 2-D case with named fields (no dilation).
 struct Pool2dGeometry {
   PoolKind kind = PoolKind::max;
   std::int64_t kernel_h = 2, kernel_w = 2;
@@ -65,11 +104,7 @@ struct Pool2dGeometry {
   std::int64_t pad_top = 0, pad_bottom = 0, pad_left = 0, pad_right = 0;
   std::int64_t out_h = 0, out_w = 0;
   bool count_include_pad = false;  // average pooling: divide by the window including padding
-};
-
-struct PoolForward {
-  Tensor output;
-  std::shared_ptr<void> workspace;  // backend-private state the backward pass needs
+  PoolNdGeometry nd() const;
 };
 PoolForward pool2d_forward(const Tensor& x, const Pool2dGeometry& g);
 Tensor pool2d_backward(const Tensor& grad_y, const Tensor& x, const PoolForward& forward, const Pool2dGeometry& g);

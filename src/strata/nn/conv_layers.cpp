@@ -118,77 +118,6 @@ LayerPtr ZeroPadding2D::from_config(const nlohmann::json& c) {
   return std::make_shared<ZeroPadding2D>(config::require<Padding2>(c, "padding"), config::name(c));
 }
 
-// ---------------------------------------------------------------- pooling
-Pooling2D::Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides, std::string padding, std::string name)
-    : Layer(std::move(name)), kind_(kind), pool_size_(pool_size), strides_(strides), padding_(std::move(padding)) {
-  if (strides_[0] == 0 && strides_[1] == 0) strides_ = pool_size_;
-  STRATA_CHECK(padding_ == "valid" || padding_ == "same", type(), ": padding must be \"valid\" or \"same\", got \"",
-               padding_, "\"");
-  op_options();  // validates the pool size and strides
-}
-
-Pooling2D& Pooling2D::explicit_padding(std::array<Size2, 2> pads) {
-  padding_ = "explicit";
-  explicit_padding_ = pads;
-  op_options();  // validates the padding against the pool size
-  return *this;
-}
-
-ops::PoolGeometry Pooling2D::op_options() const {
-  ops::PoolGeometry o(pool_size_[0], pool_size_[1]);
-  o.stride(strides_[0], strides_[1]).ceil_mode(ceil_mode_).count_include_pad(count_include_pad_);
-  if (padding_ == "explicit")
-    o.padding(explicit_padding_[0][0], explicit_padding_[0][1], explicit_padding_[1][0], explicit_padding_[1][1]);
-  else
-    o.padding(padding_);
-  return o;
-}
-
-Shape Pooling2D::compute_output_shape(const std::vector<Shape>& in) const {
-  STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
-  const auto g = op_options().resolve({1, in[0][0], in[0][1], in[0][2]}, kind_);
-  return {in[0][0], g.out_h, g.out_w};
-}
-
-Variable Pooling2D::forward(const std::vector<Variable>& in, bool) {
-  return kind_ == kernels::PoolKind::max ? ops::max_pool2d(in[0], op_options()) : ops::avg_pool2d(in[0], op_options());
-}
-
-void Pooling2D::layer_config(nlohmann::json& c) const {
-  c["pool_size"] = pool_size_;
-  c["strides"] = strides_;
-  c["padding"] = padding_;
-  if (padding_ == "explicit") c["explicit_padding"] = explicit_padding_;
-  if (ceil_mode_) c["ceil_mode"] = true;
-  if (count_include_pad_) c["count_include_pad"] = true;
-}
-
-LayerPtr Pooling2D::from_config(kernels::PoolKind kind, const nlohmann::json& c) {
-  const std::string padding = config::get<std::string>(c, "padding", default_padding);
-  auto layer = std::make_shared<Pooling2D>(kind, config::require<Size2>(c, "pool_size"),
-                                           config::get(c, "strides", strides_of_pool_size),
-                                           padding == "explicit" ? default_padding : padding, config::name(c));
-  if (padding == "explicit") layer->explicit_padding(config::require<Padding2>(c, "explicit_padding"));
-  layer->ceil_mode(config::get(c, "ceil_mode", false)).count_include_pad(config::get(c, "count_include_pad", false));
-  return layer;
-}
-
-GlobalPooling2D::GlobalPooling2D(kernels::PoolKind kind, bool keepdims, std::string name)
-    : Layer(std::move(name)), kind_(kind), keepdims_(keepdims) {}
-LayerPtr GlobalPooling2D::from_config(kernels::PoolKind kind, const nlohmann::json& c) {
-  return std::make_shared<GlobalPooling2D>(kind, config::get(c, "keepdims", false), config::name(c));
-}
-
-Shape GlobalPooling2D::compute_output_shape(const std::vector<Shape>& in) const {
-  STRATA_CHECK(in[0].size() == 3, type(), " '", name(), "': expects input (C, H, W) but got ", shape_str(in[0]));
-  return keepdims_ ? Shape{in[0][0], 1, 1} : Shape{in[0][0]};
-}
-
-Variable GlobalPooling2D::forward(const std::vector<Variable>& in, bool) {
-  return kind_ == kernels::PoolKind::max ? ops::global_max_pool2d(in[0], keepdims_)
-                                         : ops::global_avg_pool2d(in[0], keepdims_);
-}
-
 // ---------------------------------------------------------------- BatchNormalization
 BatchNormalization::BatchNormalization(BatchNormalizationOptions o) : Layer(o.name_), o_(std::move(o)) {
   STRATA_CHECK(o_.momentum_ >= 0 && o_.momentum_ < 1, "BatchNormalization: momentum must be in [0, 1), got ", o_.momentum_);
@@ -227,23 +156,14 @@ LayerPtr BatchNormalization::from_config(const nlohmann::json& c) {
 
 // ---------------------------------------------------------------- registration
 namespace {
-using kernels::PoolKind;
 LayerPtr conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::standard, c); }
 LayerPtr depthwise_conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::depthwise, c); }
 LayerPtr separable_conv2d(const nlohmann::json& c) { return Conv2D::from_config(Conv2D::Kind::separable, c); }
-LayerPtr max_pooling2d(const nlohmann::json& c) { return Pooling2D::from_config(PoolKind::max, c); }
-LayerPtr average_pooling2d(const nlohmann::json& c) { return Pooling2D::from_config(PoolKind::avg, c); }
-LayerPtr global_max_pooling2d(const nlohmann::json& c) { return GlobalPooling2D::from_config(PoolKind::max, c); }
-LayerPtr global_average_pooling2d(const nlohmann::json& c) { return GlobalPooling2D::from_config(PoolKind::avg, c); }
 
 const LayerRegistrar conv2d_registrar("Conv2D", conv2d);
 const LayerRegistrar depthwise_conv2d_registrar("DepthwiseConv2D", depthwise_conv2d);
 const LayerRegistrar separable_conv2d_registrar("SeparableConv2D", separable_conv2d);
 const LayerRegistrar zero_padding2d_registrar("ZeroPadding2D", ZeroPadding2D::from_config);
-const LayerRegistrar max_pooling2d_registrar("MaxPooling2D", max_pooling2d);
-const LayerRegistrar average_pooling2d_registrar("AveragePooling2D", average_pooling2d);
-const LayerRegistrar global_max_pooling2d_registrar("GlobalMaxPooling2D", global_max_pooling2d);
-const LayerRegistrar global_average_pooling2d_registrar("GlobalAveragePooling2D", global_average_pooling2d);
 const LayerRegistrar batch_normalization_registrar("BatchNormalization", BatchNormalization::from_config);
 }  // namespace
 

@@ -1,30 +1,40 @@
-// Convolution, pooling, padding and batch-normalization layers (NCHW: inputs are (C, H, W)).
+// 2-D convolution, padding and batch-normalization layers (NCHW: inputs are (C, H, W)).
 #pragma once
 
 #include <array>
 
 #include "strata/nn/core_layers.h"
+#include "strata/nn/layers/pooling.h"  // MaxPooling2D and the other pooling layers of every rank
 
 namespace strata::nn {
 
 using Size2 = std::array<std::int64_t, 2>;
 using Padding2 = std::array<Size2, 2>;  // ((top, bottom), (left, right))
 
-// The window options of the 2-D convolutions (Conv2D and its depthwise and separable kinds,
-// Conv2DTranspose), with Keras' names and defaults. `Options` derives from it (CRTP).
-template <class Options>
+// The window options of the convolutions of spatial rank `Rank` (Conv1D/2D/3D, their depthwise
+// and separable kinds, the transposed ones), with Keras' names and defaults. `Options` derives
+// from it (CRTP).
+template <class Options, std::size_t Rank = 2>
 struct ConvWindowOptions {
+  using Size = std::array<std::int64_t, Rank>;
+  using Padding = std::array<std::array<std::int64_t, 2>, Rank>;  // (begin, end) per spatial axis
+  static constexpr Size filled(std::int64_t v) {
+    Size s{};
+    for (auto& e : s) e = v;
+    return s;
+  }
   STRATA_OPTION(Options, std::int64_t, filters, 0)
-  STRATA_OPTION(Options, Size2, kernel_size, (Size2{3, 3}))
-  STRATA_OPTION(Options, Size2, strides, (Size2{1, 1}))
+  STRATA_OPTION(Options, Size, kernel_size, filled(3))
+  STRATA_OPTION(Options, Size, strides, filled(1))
   static constexpr const char* default_padding = "valid";
-  STRATA_OPTION(Options, std::string, padding, default_padding)  // "valid", "same" or "explicit"
-  // padding "explicit": ((top, bottom), (left, right)), as TensorFlow's explicit_paddings and ONNX's pads.
-  STRATA_OPTION(Options, Padding2, explicit_padding, (Padding2{}))
-  STRATA_OPTION(Options, Size2, dilation_rate, (Size2{1, 1}))
+  // "valid", "same", "explicit", and for Conv1D "causal"
+  STRATA_OPTION(Options, std::string, padding, default_padding)
+  // padding "explicit": ((top, bottom), (left, right)) in 2-D, as TensorFlow's explicit_paddings and ONNX's pads.
+  STRATA_OPTION(Options, Padding, explicit_padding, (Padding{}))
+  STRATA_OPTION(Options, Size, dilation_rate, filled(1))
   STRATA_OPTION(Options, std::string, activation, "")
   STRATA_OPTION(Options, std::string, name, "")
-  Options& stride(std::int64_t s) { return strides({s, s}); }
+  Options& stride(std::int64_t s) { return strides(filled(s)); }
 
   // explicit_padding is written only with padding "explicit" (the layers erase it otherwise).
   template <class Self, class Visit>
@@ -39,7 +49,7 @@ struct ConvWindowOptions {
   }
 
  protected:
-  ConvWindowOptions(std::int64_t filters, Size2 kernel) : filters_(filters), kernel_size_(kernel) {}
+  ConvWindowOptions(std::int64_t filters, Size kernel) : filters_(filters), kernel_size_(kernel) {}
 };
 
 struct Conv2DOptions : ConvWindowOptions<Conv2DOptions>, KernelBiasOptions<Conv2DOptions> {
@@ -100,61 +110,6 @@ class ZeroPadding2D final : public Layer {
 
  private:
   std::array<Size2, 2> padding_;
-};
-
-// MaxPooling2D / AveragePooling2D: strides default to the pool size. Beyond Keras' options
-// (for imported ONNX and PyTorch models): explicit padding, ceil mode, and whether average
-// pooling counts padded positions.
-class Pooling2D final : public Layer {
- public:
-  static constexpr Size2 strides_of_pool_size = {0, 0};  // the default: strides = pool_size
-  static constexpr const char* default_padding = "valid";
-  Pooling2D(kernels::PoolKind kind, Size2 pool_size, Size2 strides = strides_of_pool_size,
-            std::string padding = default_padding, std::string name = "");
-  static LayerPtr from_config(kernels::PoolKind kind, const nlohmann::json& c);
-  // Sets padding "explicit": ((top, bottom), (left, right)).
-  Pooling2D& explicit_padding(std::array<Size2, 2> pads);
-  Pooling2D& ceil_mode(bool on) {
-    ceil_mode_ = on;
-    return *this;
-  }
-  Pooling2D& count_include_pad(bool on) {
-    count_include_pad_ = on;
-    return *this;
-  }
-  std::string type() const override { return kind_ == kernels::PoolKind::max ? "MaxPooling2D" : "AveragePooling2D"; }
-  kernels::PoolKind kind() const { return kind_; }
-  Shape compute_output_shape(const std::vector<Shape>& in) const override;
-
- protected:
-  Variable forward(const std::vector<Variable>& in, bool) override;
-  void layer_config(nlohmann::json& c) const override;
-
- private:
-  ops::PoolGeometry op_options() const;
-  kernels::PoolKind kind_;
-  Size2 pool_size_, strides_;
-  std::string padding_;
-  std::array<Size2, 2> explicit_padding_{};
-  bool ceil_mode_ = false, count_include_pad_ = false;
-};
-
-class GlobalPooling2D final : public Layer {
- public:
-  GlobalPooling2D(kernels::PoolKind kind, bool keepdims = false, std::string name = "");
-  static LayerPtr from_config(kernels::PoolKind kind, const nlohmann::json& c);
-  std::string type() const override {
-    return kind_ == kernels::PoolKind::max ? "GlobalMaxPooling2D" : "GlobalAveragePooling2D";
-  }
-  Shape compute_output_shape(const std::vector<Shape>& in) const override;
-
- protected:
-  Variable forward(const std::vector<Variable>& in, bool) override;
-  void layer_config(nlohmann::json& c) const override { c["keepdims"] = keepdims_; }
-
- private:
-  kernels::PoolKind kind_;
-  bool keepdims_;
 };
 
 // The options Keras' normalization layers share (BatchNormalization, LayerNormalization,

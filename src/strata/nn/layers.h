@@ -43,19 +43,6 @@ inline Handle<nn::Conv2D> SeparableConv2D(nn::Conv2DOptions o) {
 inline Handle<nn::Conv2D> SeparableConv2D(std::int64_t filters, std::int64_t kernel, const std::string& padding = nn::Conv2DOptions::default_padding) {
   return SeparableConv2D(nn::Conv2DOptions(filters, kernel).padding(padding));
 }
-inline Handle<nn::Pooling2D> MaxPooling2D(std::int64_t pool = 2, std::int64_t stride = 0, const std::string& padding = nn::Pooling2D::default_padding) {
-  return make<nn::Pooling2D>(kernels::PoolKind::max, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
-}
-inline Handle<nn::Pooling2D> AveragePooling2D(std::int64_t pool = 2, std::int64_t stride = 0,
-                                              const std::string& padding = nn::Pooling2D::default_padding) {
-  return make<nn::Pooling2D>(kernels::PoolKind::avg, nn::Size2{pool, pool}, nn::Size2{stride, stride}, padding);
-}
-inline Handle<nn::GlobalPooling2D> GlobalAveragePooling2D(bool keepdims = false) {
-  return make<nn::GlobalPooling2D>(kernels::PoolKind::avg, keepdims);
-}
-inline Handle<nn::GlobalPooling2D> GlobalMaxPooling2D(bool keepdims = false) {
-  return make<nn::GlobalPooling2D>(kernels::PoolKind::max, keepdims);
-}
 inline Handle<nn::ZeroPadding2D> ZeroPadding2D(std::int64_t p = 1) { return make<nn::ZeroPadding2D>(p); }
 inline Handle<nn::BatchNormalization> BatchNormalization(nn::BatchNormalizationOptions o = {}) {
   return make<nn::BatchNormalization>(std::move(o));

@@ -1,4 +1,5 @@
-// 2-D convolution with explicit, "valid" or "same" padding, stride, dilation and groups.
+// Convolution of spatial rank 1 to 3, and the 2-D geometry builder with explicit, "valid" or
+// "same" padding, stride, dilation and groups.
 #include "strata/ops/ops.h"
 
 namespace strata::ops {
@@ -80,21 +81,47 @@ kernels::Conv2dGeometry ConvGeometry::resolve(const Shape& x, std::int64_t kh, s
   return g;
 }
 
-Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const ConvGeometry& options) {
-  STRATA_CHECK(weight.dim() == 4, "conv2d: expected weight [O,C/groups,KH,KW] but got shape ", shape_str(weight.shape()));
-  const kernels::Conv2dGeometry g = options.resolve(x.shape(), weight.size(2), weight.size(3));
+Pads conv_padding(const std::string& op, const std::string& mode, const Pads& pads, const Shape& in, const Shape& kernel,
+                  const Shape& stride, const Shape& dilation) {
+  const std::size_t rank = in.size();
+  STRATA_CHECK(kernel.size() == rank && stride.size() == rank && dilation.size() == rank, op,
+               ": kernel_size, strides and dilation_rate need ", rank, " entries each for input sizes ", shape_str(in));
+  Pads out(rank, {0, 0});
+  if (mode == "valid") return out;
+  if (mode == "explicit") {
+    STRATA_CHECK(pads.size() == rank, op, ": explicit padding needs ", rank, " (begin, end) pairs, got ", pads.size());
+    for (const auto& p : pads) STRATA_CHECK(p[0] >= 0 && p[1] >= 0, op, ": padding must be >= 0");
+    return pads;
+  }
+  if (mode == "causal") {
+    STRATA_CHECK(rank == 1, op, ": padding \"causal\" is for one spatial axis (sequences), not ", rank);
+    out[0][0] = (kernel[0] - 1) * dilation[0];
+    return out;
+  }
+  STRATA_CHECK(mode == "same", op, ": padding must be \"valid\", \"same\", \"causal\" or \"explicit\", got \"", mode,
+               "\"");
+  for (std::size_t i = 0; i < rank; ++i) out[i] = same_padding(in[i], kernel[i], stride[i], dilation[i]);
+  return out;
+}
+
+Variable conv(const Variable& x, const Variable& weight, const Variable& bias, const kernels::ConvNdGeometry& g) {
   const Tensor xv = x.value(), wv = weight.value();
   const bool with_bias = bias.defined();
-  Tensor y = kernels::conv2d_forward(xv, wv, with_bias ? bias.value() : Tensor(), g);
+  Tensor y = kernels::conv_forward(xv, wv, with_bias ? bias.value() : Tensor(), g);
   std::vector<Variable> inputs{x, weight};
   if (with_bias) inputs.push_back(bias);
   return Variable(y, inputs, [xv, wv, g, with_bias](std::vector<Variable>& in, const Tensor& gy) {
     const bool want_bias = with_bias && in[2].requires_grad();
-    auto grads = kernels::conv2d_backward(gy, xv, wv, g, in[0].requires_grad(), in[1].requires_grad(), want_bias);
+    auto grads = kernels::conv_backward(gy, xv, wv, g, in[0].requires_grad(), in[1].requires_grad(), want_bias);
     if (grads.grad_x.defined()) in[0].accumulate_grad(grads.grad_x);
     if (grads.grad_w.defined()) in[1].accumulate_grad(grads.grad_w);
     if (want_bias) in[2].accumulate_grad(grads.grad_bias);
   });
+}
+
+Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias, const ConvGeometry& options) {
+  STRATA_CHECK(weight.dim() == 4, "conv2d: expected weight [O,C/groups,KH,KW] but got shape ", shape_str(weight.shape()));
+  return conv(x, weight, bias, options.resolve(x.shape(), weight.size(2), weight.size(3)).nd());
 }
 
 }  // namespace strata::ops

@@ -47,7 +47,7 @@ Variable matmul(const Variable& a, const Variable& b);
 Variable linear(const Variable& x, const Variable& kernel, const Variable& bias);
 
 // ---------------------------------------------------------------- convolution (conv.cpp)
-// The stride and padding of a sliding window, shared by convolution and pooling; each setter
+// The stride and padding of a 2-D convolution's sliding window; each setter
 // checks its values and names the op (`op`) in the error.
 struct Window {
   std::int64_t stride_h = 1, stride_w = 1;
@@ -89,43 +89,52 @@ std::array<std::int64_t, 2> same_padding(std::int64_t in, std::int64_t kernel, s
 Variable conv2d(const Variable& x, const Variable& weight, const Variable& bias,
                 const ConvGeometry& options = ConvGeometry());
 
-// Transposed convolution (conv_transpose.cpp): the adjoint of conv2d with geometry `g`, so
-// x [N, C_in, H, W] and weight [C_in, C_out/groups, KH, KW] (PyTorch's layout) give
-// [N, C_out, out_h, out_w]. out_h/out_w must be sizes a conv2d with `g` maps back to H, W:
-// (out - 1 + pads - dilation*(K-1)) / stride == H - 1, rounding down (the rows beyond, like
-// PyTorch's output_padding, receive only the bias). bias [C_out] or undefined.
-Variable conv_transpose2d(const Variable& x, const Variable& weight, const Variable& bias,
-                          const kernels::Conv2dGeometry& g, std::int64_t out_h, std::int64_t out_w);
+// Convolution of spatial rank 1 to 3: x [N,C,*spatial], weight [O,C/groups,*kernel], bias [O]
+// or undefined.
+Variable conv(const Variable& x, const Variable& weight, const Variable& bias, const kernels::ConvNdGeometry& g);
+
+// (begin, end) padding of every spatial axis of a convolution over `in` (the spatial sizes),
+// for Keras' padding modes: "valid" (none), "same" (output ceil(in/stride), TensorFlow's split,
+// the extra at the end), "causal" (rank 1 only: (K-1)*dilation at the start, so no output sees
+// a later step, as Keras' Conv1D) or "explicit" (`pads`, one pair per axis, each >= 0).
+using Pads = std::vector<std::array<std::int64_t, 2>>;
+Pads conv_padding(const std::string& op, const std::string& mode, const Pads& pads, const Shape& in, const Shape& kernel,
+                  const Shape& stride, const Shape& dilation);
+
+// Transposed convolution (conv_transpose.cpp), of spatial rank 1 to 3: the adjoint of the
+// convolution with geometry `g`, so x [N, C_in, *spatial] and weight [C_in, C_out/groups,
+// *kernel] (PyTorch's layout) give [N, C_out, *out]. `out` must be sizes the convolution with
+// `g` maps back to x's: (out - 1 + pads - dilation*(K-1)) / stride == in - 1, rounding down (the
+// positions beyond, like PyTorch's output_padding, receive only the bias). bias [C_out] or
+// undefined.
+Variable conv_transpose(const Variable& x, const Variable& weight, const Variable& bias,
+                        const kernels::ConvNdGeometry& g, const Shape& out);
 
 // ---------------------------------------------------------------- pooling (pool.cpp)
-class PoolGeometry {
- public:
-  explicit PoolGeometry(std::int64_t kernel) : PoolGeometry(kernel, kernel) {}
-  PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w);
-  PoolGeometry& stride(std::int64_t s) { return stride(s, s); }  // default: the kernel size
-  PoolGeometry& stride(std::int64_t h, std::int64_t w);
-  PoolGeometry& padding(const std::string& mode);  // "valid" or "same"
-  PoolGeometry& padding(std::int64_t p) { return padding(p, p); }
-  PoolGeometry& padding(std::int64_t h, std::int64_t w);
-  PoolGeometry& padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right);
-  PoolGeometry& ceil_mode(bool on);
+// The window of a pooling layer of spatial rank 1 to 3, one entry per spatial axis.
+struct PoolWindow {
+  Shape kernel;
+  Shape stride;    // empty: the kernel size
+  Shape dilation;  // empty: 1 (max pooling with dilation reads every dilation-th position)
+  std::string padding = "valid";  // "valid", "same" (TensorFlow's) or "explicit"
+  Pads pads;                      // padding "explicit": (begin, end) per axis, each below the dilated kernel
+  bool ceil_mode = false;
   // Average pooling only: count padded positions in the divisor (PyTorch's default is true;
   // Keras' "same" pooling behaves as false, which is Strata's default).
-  PoolGeometry& count_include_pad(bool on);
+  bool count_include_pad = false;
 
-  kernels::Pool2dGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
-
- private:
-  std::int64_t kernel_h_, kernel_w_;
-  Window window_;
-  bool ceil_mode_ = false, count_include_pad_ = false;
+  // Validates the window itself (not an input); `op` names the layer in errors.
+  void check(const std::string& op) const;
+  // The explicit geometry for input x [N,C,*spatial].
+  kernels::PoolNdGeometry resolve(const Shape& x, kernels::PoolKind kind) const;
 };
 
-Variable max_pool2d(const Variable& x, const PoolGeometry& options);
-Variable avg_pool2d(const Variable& x, const PoolGeometry& options);
-// [N,C,H,W] -> [N,C] (or [N,C,1,1] with keepdim).
-Variable global_avg_pool2d(const Variable& x, bool keepdim = false);
-Variable global_max_pool2d(const Variable& x, bool keepdim = false);
+Variable pool(const Variable& x, const kernels::PoolNdGeometry& g);
+// The window resolved for x:  ops::max_pool(x, {.kernel = {3, 3}, .stride = {2, 2}, .padding = "same"})
+Variable max_pool(const Variable& x, const PoolWindow& window);
+Variable avg_pool(const Variable& x, const PoolWindow& window);
+// Over every spatial axis: [N,C,*spatial] -> [N,C] (or [N,C,1,...] with keepdim).
+Variable global_pool(const Variable& x, kernels::PoolKind kind, bool keepdim = false);
 
 // ---------------------------------------------------------------- normalization (normalization.cpp)
 // Batch normalization over axis 1 of [N,C,...]. In training it normalizes with the batch

@@ -1,112 +1,95 @@
-// Max and average pooling (with padding, ceil mode and "same"), and global pooling.
+// Max and average pooling of spatial rank 1 to 3 (padding, "same", ceil mode, dilation), and
+// global pooling over every spatial axis.
 #include "strata/ops/ops.h"
 #include "strata/tensor/math.h"
 
 namespace strata::ops {
 
-PoolGeometry::PoolGeometry(std::int64_t kernel_h, std::int64_t kernel_w) : kernel_h_(kernel_h), kernel_w_(kernel_w) {
-  STRATA_CHECK(kernel_h >= 1 && kernel_w >= 1, "pool2d: kernel must be >= 1, got (", kernel_h, ",", kernel_w, ")");
-  window_.set_stride("pool2d", kernel_h, kernel_w);  // the default stride is the kernel size
-}
-PoolGeometry& PoolGeometry::stride(std::int64_t h, std::int64_t w) {
-  window_.set_stride("pool2d", h, w);
-  return *this;
-}
-PoolGeometry& PoolGeometry::padding(const std::string& mode) {
-  window_.set_padding("pool2d", mode);
-  return *this;
-}
-PoolGeometry& PoolGeometry::padding(std::int64_t h, std::int64_t w) {
-  STRATA_CHECK(h * 2 <= kernel_h_ && w * 2 <= kernel_w_, "pool2d: padding (", h, ",", w,
-               ") must be at most half the kernel (", kernel_h_, ",", kernel_w_, ")");
-  return padding(h, h, w, w);
-}
-PoolGeometry& PoolGeometry::padding(std::int64_t top, std::int64_t bottom, std::int64_t left, std::int64_t right) {
-  STRATA_CHECK(top < kernel_h_ && bottom < kernel_h_ && left < kernel_w_ && right < kernel_w_, "pool2d: padding (", top,
-               ",", bottom, ",", left, ",", right, ") must be smaller than the kernel (", kernel_h_, ",", kernel_w_, ")");
-  window_.set_padding("pool2d", top, bottom, left, right);
-  return *this;
-}
-PoolGeometry& PoolGeometry::ceil_mode(bool on) {
-  ceil_mode_ = on;
-  return *this;
-}
-PoolGeometry& PoolGeometry::count_include_pad(bool on) {
-  count_include_pad_ = on;
-  return *this;
-}
-
-namespace {
-struct AxisPlan {
-  std::int64_t pad_begin, pad_end, out;
-};
-
-AxisPlan plan_axis(std::int64_t in, std::int64_t k, std::int64_t s, std::int64_t pad_begin, std::int64_t pad_end,
-                   bool same, bool ceil_mode) {
-  if (same) {  // TensorFlow: out = ceil(in / s), padding split with the extra at the end
-    const auto p = same_padding(in, k, s);
-    return {p[0], p[1], (in + s - 1) / s};
+void PoolWindow::check(const std::string& op) const {
+  const std::size_t rank = kernel.size();
+  STRATA_CHECK(rank >= 1 && rank <= 3, op, ": pool_size needs 1 to 3 entries, got ", rank);
+  STRATA_CHECK(stride.empty() || stride.size() == rank, op, ": strides need ", rank, " entries, got ", stride.size());
+  STRATA_CHECK(dilation.empty() || dilation.size() == rank, op, ": dilation needs ", rank, " entries, got ",
+               dilation.size());
+  for (std::size_t i = 0; i < rank; ++i) {
+    STRATA_CHECK(kernel[i] >= 1, op, ": pool_size must be >= 1, got ", shape_str(kernel));
+    STRATA_CHECK(stride.empty() || stride[i] >= 1, op, ": strides must be >= 1, got ", shape_str(stride));
+    STRATA_CHECK(dilation.empty() || dilation[i] >= 1, op, ": dilation must be >= 1, got ", shape_str(dilation));
   }
-  const std::int64_t span = in + pad_begin + pad_end - k;
-  STRATA_CHECK(span >= 0, "pool2d: kernel ", k, " is larger than the padded input ", in + pad_begin + pad_end);
-  std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
-  if (ceil_mode && (out - 1) * s >= in + pad_begin) --out;  // PyTorch: the last window must start inside
-  return {pad_begin, pad_end, out};
+  STRATA_CHECK(padding == "valid" || padding == "same" || padding == "explicit", op,
+               ": padding must be \"valid\", \"same\" or \"explicit\", got \"", padding, "\"");
+  if (padding != "explicit") return;
+  STRATA_CHECK(pads.size() == rank, op, ": explicit padding needs ", rank, " (begin, end) pairs, got ", pads.size());
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t dilated = (kernel[i] - 1) * (dilation.empty() ? 1 : dilation[i]) + 1;
+    STRATA_CHECK(pads[i][0] >= 0 && pads[i][1] >= 0 && pads[i][0] < dilated && pads[i][1] < dilated, op,
+                 ": padding (", pads[i][0], ", ", pads[i][1], ") of axis ", i, " must be >= 0 and smaller than the ",
+                 "(dilated) pool size ", dilated);
+  }
 }
-}  // namespace
 
-kernels::Pool2dGeometry PoolGeometry::resolve(const Shape& x, kernels::PoolKind kind) const {
-  STRATA_CHECK(x.size() == 4, "pool2d: expected input [N,C,H,W] but got shape ", shape_str(x));
-  const Window& o = window_;
-  const AxisPlan h = plan_axis(x[2], kernel_h_, o.stride_h, o.pad_top, o.pad_bottom, o.same, ceil_mode_);
-  const AxisPlan w = plan_axis(x[3], kernel_w_, o.stride_w, o.pad_left, o.pad_right, o.same, ceil_mode_);
-  kernels::Pool2dGeometry g;
+kernels::PoolNdGeometry PoolWindow::resolve(const Shape& x, kernels::PoolKind kind) const {
+  const std::size_t rank = kernel.size();
+  STRATA_CHECK(x.size() == rank + 2, "pool", rank, "d: expected input [N,C,", rank, " spatial sizes] but got shape ",
+               shape_str(x));
+  kernels::PoolNdGeometry g;
   g.kind = kind;
-  g.kernel_h = kernel_h_;
-  g.kernel_w = kernel_w_;
-  g.stride_h = o.stride_h;
-  g.stride_w = o.stride_w;
-  g.pad_top = h.pad_begin;
-  g.pad_bottom = h.pad_end;
-  g.pad_left = w.pad_begin;
-  g.pad_right = w.pad_end;
-  g.out_h = h.out;
-  g.out_w = w.out;
-  g.count_include_pad = count_include_pad_ && !o.same;
+  g.kernel = kernel;
+  g.stride = stride.empty() ? kernel : stride;
+  g.dilation = dilation.empty() ? Shape(rank, 1) : dilation;
+  g.count_include_pad = count_include_pad && padding != "same";
+  for (std::size_t i = 0; i < rank; ++i) {
+    const std::int64_t in = x[i + 2], s = g.stride[i], k = (kernel[i] - 1) * g.dilation[i] + 1;
+    if (padding == "same") {  // TensorFlow: out = ceil(in / s), padding split with the extra at the end
+      const auto p = same_padding(in, kernel[i], s, g.dilation[i]);
+      g.pad_begin.push_back(p[0]);
+      g.pad_end.push_back(p[1]);
+      g.out.push_back((in + s - 1) / s);
+      continue;
+    }
+    const std::int64_t begin = padding == "explicit" ? pads[i][0] : 0, end = padding == "explicit" ? pads[i][1] : 0;
+    const std::int64_t span = in + begin + end - k;
+    STRATA_CHECK(span >= 0, "pool", rank, "d: pool size ", kernel[i], " (dilated ", k,
+                 ") is larger than the padded input ", in + begin + end, "; input ", shape_str(x));
+    std::int64_t out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
+    if (ceil_mode && (out - 1) * s >= in + begin) --out;  // PyTorch: the last window must start inside
+    g.pad_begin.push_back(begin);
+    g.pad_end.push_back(end);
+    g.out.push_back(out);
+  }
   return g;
 }
 
-namespace {
-Variable pool(const Variable& x, const kernels::Pool2dGeometry& g) {
+Variable pool(const Variable& x, const kernels::PoolNdGeometry& g) {
   const Tensor xv = x.value();
-  auto forward = std::make_shared<kernels::PoolForward>(kernels::pool2d_forward(xv, g));
+  auto forward = std::make_shared<kernels::PoolForward>(kernels::pool_forward(xv, g));
   const Tensor y = forward->output;
   return Variable(y, {x}, [xv, g, forward](std::vector<Variable>& in, const Tensor& gy) {
-    in[0].accumulate_grad(kernels::pool2d_backward(gy, xv, *forward, g));
+    in[0].accumulate_grad(kernels::pool_backward(gy, xv, *forward, g));
   });
 }
-}  // namespace
 
-Variable max_pool2d(const Variable& x, const PoolGeometry& options) {
-  return pool(x, options.resolve(x.shape(), kernels::PoolKind::max));
+Variable max_pool(const Variable& x, const PoolWindow& window) {
+  window.check("max_pool");
+  return pool(x, window.resolve(x.shape(), kernels::PoolKind::max));
+}
+Variable avg_pool(const Variable& x, const PoolWindow& window) {
+  window.check("avg_pool");
+  return pool(x, window.resolve(x.shape(), kernels::PoolKind::avg));
 }
 
-Variable avg_pool2d(const Variable& x, const PoolGeometry& options) {
-  return pool(x, options.resolve(x.shape(), kernels::PoolKind::avg));
-}
-
-Variable global_avg_pool2d(const Variable& x, bool keepdim) {
-  STRATA_CHECK(x.dim() == 4, "global_avg_pool2d: expected input [N,C,H,W] but got shape ", shape_str(x.shape()));
-  return mean(x, {2, 3}, keepdim);
-}
-
-Variable global_max_pool2d(const Variable& x, bool keepdim) {
-  STRATA_CHECK(x.dim() == 4, "global_max_pool2d: expected input [N,C,H,W] but got shape ", shape_str(x.shape()));
-  kernels::Pool2dGeometry g;
-  g.kind = kernels::PoolKind::max;
-  g.kernel_h = g.stride_h = x.size(2);
-  g.kernel_w = g.stride_w = x.size(3);
-  g.out_h = g.out_w = 1;
+Variable global_pool(const Variable& x, kernels::PoolKind kind, bool keepdim) {
+  STRATA_CHECK(x.dim() >= 3 && x.dim() <= 5, "global pooling: expected input [N,C,*spatial] with 1 to 3 spatial axes ",
+               "but got shape ", shape_str(x.shape()));
+  std::vector<std::int64_t> spatial;
+  for (std::int64_t a = 2; a < x.dim(); ++a) spatial.push_back(a);
+  if (kind == kernels::PoolKind::avg) return mean(x, spatial, keepdim);
+  kernels::PoolNdGeometry g;
+  g.kind = kind;
+  g.kernel = g.stride = Shape(x.shape().begin() + 2, x.shape().end());
+  const std::size_t rank = g.kernel.size();
+  g.dilation = g.out = Shape(rank, 1);
+  g.pad_begin = g.pad_end = Shape(rank, 0);
   const Variable y = pool(x, g);
   return keepdim ? y : reshape(y, {x.size(0), x.size(1)});
 }

@@ -225,38 +225,42 @@ void Importer::resize(const NodeProto& n) {
 namespace strata::interop::onnx_exporter {
 
 namespace {
-// ONNX pads [top, left, bottom, right] from a config's padding for input (C, H, W).
-std::vector<std::int64_t> onnx_pads(const Json& c, const Shape& in, std::array<std::int64_t, 2> k,
-                                    std::array<std::int64_t, 2> s, std::array<std::int64_t, 2> d) {
+// A config's per-axis list (kernel_size, strides, ...), or `fallback` when absent.
+std::vector<std::int64_t> axis_list(const Json& c, const char* key, std::vector<std::int64_t> fallback) {
+  return c.contains(key) && !c[key].is_null() ? c[key].get<std::vector<std::int64_t>>() : fallback;
+}
+
+// ONNX pads [begin_1, ..., begin_n, end_1, ..., end_n] from a config's padding for input
+// (C, *spatial): "valid", "same", "causal" or "explicit".
+std::vector<std::int64_t> onnx_pads(const Json& c, const Shape& in, const Shape& k, const Shape& s, const Shape& d) {
   const std::string padding = c.value("padding", std::string("valid"));
-  if (padding == "same") {
-    const auto h = ops::same_padding(in[1], k[0], s[0], d[0]), w = ops::same_padding(in[2], k[1], s[1], d[1]);
-    return {h[0], w[0], h[1], w[1]};
-  }
-  if (padding == "explicit") {
-    const auto p = c.at("explicit_padding").get<std::array<std::array<std::int64_t, 2>, 2>>();
-    return {p[0][0], p[1][0], p[0][1], p[1][1]};
-  }
-  return {0, 0, 0, 0};
+  ops::Pads explicit_pads;
+  if (padding == "explicit") explicit_pads = c.at("explicit_padding").get<ops::Pads>();
+  const ops::Pads p = ops::conv_padding("ONNX export", padding, explicit_pads, Shape(in.begin() + 1, in.end()), k, s, d);
+  std::vector<std::int64_t> pads;
+  for (const auto& axis : p) pads.push_back(axis[0]);
+  for (const auto& axis : p) pads.push_back(axis[1]);
+  return pads;
 }
 }  // namespace
 
 std::string Exporter::conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
                            const Shape& in) {
   const std::string type = l->type();
-  const auto k = c.at("kernel_size").get<std::array<std::int64_t, 2>>();
-  const auto s = c.value("strides", std::array<std::int64_t, 2>{1, 1});
-  const auto d = c.value("dilation_rate", std::array<std::int64_t, 2>{1, 1});
+  const std::size_t rank = in.size() - 1;
+  const auto k = c.at("kernel_size").get<std::vector<std::int64_t>>();
+  const auto s = axis_list(c, "strides", Shape(rank, 1));
+  const auto d = axis_list(c, "dilation_rate", Shape(rank, 1));
   const auto pads = onnx_pads(c, in, k, s, d);
   auto add_conv = [&](const std::string& input, const Tensor& w, const Tensor& b, std::int64_t group, bool spatial,
                       const std::string& output) {
     std::vector<std::string> inputs{input, constant(name + "/" + (spatial ? "kernel" : "pointwise_kernel"), w)};
     if (b.defined()) inputs.push_back(constant(name + "/bias", b));
     auto& n = node("Conv", inputs, output);
-    attr(n, "kernel_shape", std::vector<std::int64_t>{w.size(2), w.size(3)});
+    attr(n, "kernel_shape", std::vector<std::int64_t>(w.shape().begin() + 2, w.shape().end()));
     if (spatial) {
-      attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
-      attr(n, "dilations", std::vector<std::int64_t>{d[0], d[1]});
+      attr(n, "strides", s);
+      attr(n, "dilations", d);
       attr(n, "pads", pads);
     }
     attr(n, "group", group);
@@ -265,11 +269,11 @@ std::string Exporter::conv(const nn::LayerPtr& l, const std::string& name, const
   const std::string act = c.value("activation", std::string());
   const std::string conv_out = act.empty() || act == "linear" ? name : unique(name + "/conv");
   std::string y;
-  if (type == "Conv2D") {
+  if (type.rfind("Conv", 0) == 0) {
     y = add_conv(x, weight(l, "kernel"), weight(l, "bias"), c.value("groups", std::int64_t{1}), true, conv_out);
-  } else if (type == "DepthwiseConv2D") {
+  } else if (type.rfind("DepthwiseConv", 0) == 0) {
     y = add_conv(x, weight(l, "depthwise_kernel"), weight(l, "bias"), in[0], true, conv_out);
-  } else {  // SeparableConv2D: depthwise then pointwise
+  } else {  // SeparableConv: depthwise then pointwise
     const std::string dw = add_conv(x, weight(l, "depthwise_kernel"), Tensor(), in[0], true, unique(name + "/depthwise"));
     y = add_conv(dw, weight(l, "pointwise_kernel"), weight(l, "bias"), 1, false, conv_out);
   }
@@ -278,46 +282,59 @@ std::string Exporter::conv(const nn::LayerPtr& l, const std::string& name, const
 
 std::string Exporter::pool(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x,
                            const Shape& in) {
-  const auto k = c.at("pool_size").get<std::array<std::int64_t, 2>>();
-  auto s = c.value("strides", std::array<std::int64_t, 2>{0, 0});
+  const std::size_t rank = in.size() - 1;
+  const auto k = c.at("pool_size").get<std::vector<std::int64_t>>();
+  auto s = axis_list(c, "strides", k);
   if (s[0] == 0) s = k;
-  const bool max = nn::as<nn::Pooling2D>(l)->kind() == kernels::PoolKind::max;
+  const auto d = axis_list(c, "dilation", Shape(rank, 1));
+  const bool max = l->type().rfind("MaxPooling", 0) == 0;
   auto& n = node(max ? "MaxPool" : "AveragePool", {x}, name);
-  attr(n, "kernel_shape", std::vector<std::int64_t>{k[0], k[1]});
-  attr(n, "strides", std::vector<std::int64_t>{s[0], s[1]});
-  attr(n, "pads", onnx_pads(c, in, k, s, {1, 1}));
+  attr(n, "kernel_shape", k);
+  attr(n, "strides", s);
+  attr(n, "pads", onnx_pads(c, in, k, s, d));
+  if (d != Shape(rank, 1)) {
+    attr(n, "dilations", d);
+    if (!max) require_opset(19);  // AveragePool takes dilations from opset 19
+  }
   if (c.value("ceil_mode", false)) attr(n, "ceil_mode", std::int64_t{1});
   if (!max && c.value("count_include_pad", false)) attr(n, "count_include_pad", std::int64_t{1});
   return name;
 }
 
+template <std::size_t Rank>
+std::string Exporter::conv_transpose(const nn::ConvolutionTranspose<Rank>& t, const nn::LayerPtr& l,
+                                     const std::string& name, const std::string& x, const Shape& in) {
+  const auto plan = t.plan(in);
+  const auto& g = plan.geometry;
+  const Tensor w = weight(l, "kernel"), b = weight(l, "bias");
+  std::vector<std::int64_t> output_padding, pads = g.pad_begin;
+  pads.insert(pads.end(), g.pad_end.begin(), g.pad_end.end());
+  for (std::size_t i = 0; i < Rank; ++i)  // what ONNX's size formula leaves over: the positions only the bias reaches
+    output_padding.push_back(plan.out[i] - ((in[1 + i] - 1) * g.stride[i] + (w.size(2 + i) - 1) * g.dilation[i] + 1 -
+                                            g.pad_begin[i] - g.pad_end[i]));
+  std::vector<std::string> inputs{x, constant(name + "/kernel", w)};
+  if (b.defined()) inputs.push_back(constant(name + "/bias", b));
+  const std::string act = t.options().activation_;
+  const std::string conv_out = act.empty() || act == "linear" ? name : unique(name + "/conv_transpose");
+  auto& n = node("ConvTranspose", inputs, conv_out);
+  attr(n, "kernel_shape", std::vector<std::int64_t>(w.shape().begin() + 2, w.shape().end()));
+  attr(n, "strides", g.stride);
+  attr(n, "dilations", g.dilation);
+  attr(n, "pads", pads);
+  attr(n, "output_padding", output_padding);
+  return conv_out == name ? conv_out : activation(act, conv_out, name);
+}
+
 std::string Exporter::export_conv_pool(const LayerCall& call) {
   const auto& [l, type, name, c, in, shapes] = call;
   const std::string& x = in.at(0);
-  if (type == "Conv2D" || type == "DepthwiseConv2D" || type == "SeparableConv2D") return conv(l, name, c, x, shapes[0]);
-  if (type == "MaxPooling2D" || type == "AveragePooling2D") return pool(l, name, c, x, shapes[0]);
-  if (type == "Conv2DTranspose") {
-    const auto* t = nn::as<nn::Conv2DTranspose>(l);
-    const auto plan = t->plan(shapes[0]);
-    const auto& g = plan.geometry;
-    const Tensor w = weight(l, "kernel"), b = weight(l, "bias");
-    const std::int64_t out[2] = {plan.out_h, plan.out_w}, pad_total[2] = {g.pad_top + g.pad_bottom, g.pad_left + g.pad_right};
-    const std::int64_t stride[2] = {g.stride_h, g.stride_w}, dilation[2] = {g.dilation_h, g.dilation_w};
-    std::vector<std::int64_t> output_padding;
-    for (int i = 0; i < 2; ++i)  // what ONNX's size formula leaves over: the rows only the bias reaches
-      output_padding.push_back(out[i] - ((shapes[0][1 + i] - 1) * stride[i] + (w.size(2 + i) - 1) * dilation[i] + 1 - pad_total[i]));
-    std::vector<std::string> inputs{x, constant(name + "/kernel", w)};
-    if (b.defined()) inputs.push_back(constant(name + "/bias", b));
-    const std::string act = t->options().activation_;
-    const std::string conv_out = act.empty() || act == "linear" ? name : unique(name + "/conv_transpose");
-    auto& n = node("ConvTranspose", inputs, conv_out);
-    attr(n, "kernel_shape", std::vector<std::int64_t>{w.size(2), w.size(3)});
-    attr(n, "strides", std::vector<std::int64_t>{stride[0], stride[1]});
-    attr(n, "dilations", std::vector<std::int64_t>{dilation[0], dilation[1]});
-    attr(n, "pads", std::vector<std::int64_t>{g.pad_top, g.pad_left, g.pad_bottom, g.pad_right});
-    attr(n, "output_padding", output_padding);
-    return conv_out == name ? conv_out : activation(act, conv_out, name);
-  }
+  const bool conv_family = type == "Conv1D" || type == "Conv2D" || type == "Conv3D" || type == "DepthwiseConv1D" ||
+                           type == "DepthwiseConv2D" || type == "SeparableConv1D" || type == "SeparableConv2D";
+  if (conv_family) return conv(l, name, c, x, shapes[0]);
+  if (type.find("Pooling") != std::string::npos && type.rfind("Global", 0) != 0) return pool(l, name, c, x, shapes[0]);
+  if (type == "Conv1DTranspose") return conv_transpose(*nn::as<nn::Conv1DTranspose>(l), l, name, x, shapes[0]);
+  if (type == "Conv2DTranspose") return conv_transpose(*nn::as<nn::Conv2DTranspose>(l), l, name, x, shapes[0]);
+  if (type == "Conv3DTranspose") return conv_transpose(*nn::as<nn::Conv3DTranspose>(l), l, name, x, shapes[0]);
   if (type == "BatchNormalization") {
     const Tensor mean = weight(l, "moving_mean"), var = weight(l, "moving_variance");
     Tensor gamma = weight(l, "gamma"), beta = weight(l, "beta");
@@ -348,9 +365,9 @@ std::string Exporter::export_conv_pool(const LayerCall& call) {
     require_opset(17);
     return name;
   }
-  if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D") {
+  if (type.rfind("Global", 0) == 0 && type.find("Pooling") != std::string::npos) {
     const bool keep = c.value("keepdims", false);
-    const std::string op = type == "GlobalAveragePooling2D" ? "GlobalAveragePool" : "GlobalMaxPool";
+    const std::string op = type.rfind("GlobalAverage", 0) == 0 ? "GlobalAveragePool" : "GlobalMaxPool";
     const std::string pooled = node(op, {x}, keep ? name : unique(name + "/pool")).output(0);
     if (keep) return name;
     auto& n = node("Flatten", {pooled}, name);

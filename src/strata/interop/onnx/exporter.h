@@ -68,6 +68,9 @@ class Exporter {
   // `name` is the layer's output tensor (its unique name in the graph).
   std::string conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x, const Shape& in);
   std::string pool(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x, const Shape& in);
+  template <std::size_t Rank>
+  std::string conv_transpose(const nn::ConvolutionTranspose<Rank>& t, const nn::LayerPtr& l, const std::string& name,
+                             const std::string& x, const Shape& in);
 
   onnx::GraphProto& g_;
   std::map<std::string, int> used_;

@@ -1,6 +1,7 @@
-// oneDNN convolution, forward and both backward passes. Memory formats are left to oneDNN
-// ("any"), which picks blocked layouts for its fastest kernels; plain NCHW tensors are
-// reordered in and out at the boundary, as PyTorch does for dense tensors.
+// oneDNN convolution of spatial rank 1 to 3, forward and both backward passes. Memory formats
+// are left to oneDNN ("any"), which picks blocked layouts for its fastest kernels; plain
+// channels-first tensors are reordered in and out at the boundary, as PyTorch does for dense
+// tensors.
 #include "strata/kernels/backend.h"
 #include "strata/kernels/cpu/onednn_context.h"
 
@@ -11,10 +12,12 @@ using dnnl::memory;
 using tag = memory::format_tag;
 constexpr auto f32 = memory::data_type::f32;
 
-// oneDNN wants grouped weights as 5-D [G, O/G, C/G, KH, KW].
+// oneDNN wants grouped weights with a leading group axis: [G, O/G, C/G, *kernel].
 Shape onednn_weight_shape(const Shape& w, std::int64_t groups) {
   if (groups == 1) return w;
-  return {groups, w[0] / groups, w[1], w[2], w[3]};
+  Shape grouped{groups, w[0] / groups};
+  grouped.insert(grouped.end(), w.begin() + 1, w.end());
+  return grouped;
 }
 
 struct ConvDescs {
@@ -22,24 +25,24 @@ struct ConvDescs {
   memory::dims strides, dilates, pad_l, pad_r;
 };
 
-ConvDescs conv_descs(const Shape& x, const Shape& w, const Conv2dGeometry& g, bool with_bias) {
+ConvDescs conv_descs(const Shape& x, const Shape& w, const ConvNdGeometry& g, bool with_bias) {
   const Shape y = g.output_shape(x, w);
   ConvDescs d;
   d.src = memory::desc(dims_of(x), f32, tag::any);
   d.weights = memory::desc(dims_of(onednn_weight_shape(w, g.groups)), f32, tag::any);
   d.bias = with_bias ? memory::desc({w[0]}, f32, tag::x) : memory::desc();
   d.dst = memory::desc(dims_of(y), f32, tag::any);
-  d.strides = {g.stride_h, g.stride_w};
-  d.dilates = {g.dilation_h - 1, g.dilation_w - 1};  // oneDNN counts dilation from 0
-  d.pad_l = {g.pad_top, g.pad_left};
-  d.pad_r = {g.pad_bottom, g.pad_right};
+  d.strides = g.stride;
+  for (std::int64_t dilation : g.dilation) d.dilates.push_back(dilation - 1);  // oneDNN counts dilation from 0
+  d.pad_l = g.pad_begin;
+  d.pad_r = g.pad_end;
   return d;
 }
 
-std::string conv_key(const char* op, const Shape& x, const Shape& w, const Conv2dGeometry& g, bool bias) {
-  return strata::detail::concat(op, shape_str(x), shape_str(w), bias, "s", g.stride_h, ",", g.stride_w, "p", g.pad_top, ",",
-                        g.pad_bottom, ",", g.pad_left, ",", g.pad_right, "d", g.dilation_h, ",", g.dilation_w, "g",
-                        g.groups);
+std::string conv_key(const char* op, const Shape& x, const Shape& w, const ConvNdGeometry& g, bool bias) {
+  return strata::detail::concat(op, shape_str(x), shape_str(w), bias, "s", shape_str(g.stride), "p",
+                                shape_str(g.pad_begin), shape_str(g.pad_end), "d", shape_str(g.dilation), "g",
+                                g.groups);
 }
 
 dnnl::convolution_forward::primitive_desc forward_pd(const ConvDescs& d, bool with_bias) {
@@ -74,11 +77,11 @@ Tensor into_plain(const Shape& shape, const memory::desc& produced, Run&& run) {
 
 }  // namespace
 
-Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g) {
+Tensor conv_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const ConvNdGeometry& g) {
   const Shape y_shape = g.output_shape(x_in.shape(), w_in.shape());
   const bool with_bias = bias_in.defined();
   if (with_bias)
-    STRATA_CHECK(bias_in.numel() == w_in.size(0), "conv2d: bias has ", bias_in.numel(), " elements but there are ",
+    STRATA_CHECK(bias_in.numel() == w_in.size(0), "convolution: bias has ", bias_in.numel(), " elements but there are ",
                  w_in.size(0), " output channels");
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
   auto& e = cached_primitive<dnnl::convolution_forward>(conv_key("conv_fwd", x.shape(), w.shape(), g, with_bias), [&] {
@@ -93,8 +96,9 @@ Tensor conv2d_forward(const Tensor& x_in, const Tensor& w_in, const Tensor& bias
   });
 }
 
-Tensor conv2d_inference(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g,
+Tensor conv2d_inference(const Tensor& x_in, const Tensor& w_in, const Tensor& bias_in, const Conv2dGeometry& g2,
                         const ConvEpilogue& ep) {
+  const ConvNdGeometry g = g2.nd();
   const Shape y_shape = g.output_shape(x_in.shape(), w_in.shape());
   const bool with_bias = bias_in.defined(), affine = ep.scale.defined();
   const Tensor x = x_in.contiguous(), w = w_in.contiguous();
@@ -154,7 +158,7 @@ class GradYCache {
   std::vector<OwnedMemory> reordered_;
 };
 
-Tensor backward_data(GradYCache& gy, const Tensor& w_in, const Shape& x_shape, const Conv2dGeometry& g) {
+Tensor backward_data(GradYCache& gy, const Tensor& w_in, const Shape& x_shape, const ConvNdGeometry& g) {
   const Tensor w = w_in.contiguous();
   auto& e = cached_primitive<dnnl::convolution_backward_data>(conv_key("conv_bwd_data", x_shape, w.shape(), g, false), [&] {
     const ConvDescs d = conv_descs(x_shape, w.shape(), g, false);
@@ -171,7 +175,7 @@ Tensor backward_data(GradYCache& gy, const Tensor& w_in, const Shape& x_shape, c
 }
 
 std::pair<Tensor, Tensor> backward_weights(GradYCache& gy, const Tensor& x_in, const Shape& w_shape,
-                                           const Conv2dGeometry& g, bool with_bias) {
+                                           const ConvNdGeometry& g, bool with_bias) {
   const Tensor x = x_in.contiguous();
   auto& e = cached_primitive<dnnl::convolution_backward_weights>(conv_key("conv_bwd_weights", x.shape(), w_shape, g, with_bias), [&] {
     const ConvDescs d = conv_descs(x.shape(), w_shape, g, with_bias);
@@ -196,32 +200,32 @@ std::pair<Tensor, Tensor> backward_weights(GradYCache& gy, const Tensor& x_in, c
   return {grad_w.reshape(w_shape), grad_bias};
 }
 
-void check_grad_y(const Tensor& gy, const Shape& x_shape, const Shape& w_shape, const Conv2dGeometry& g) {
+void check_grad_y(const Tensor& gy, const Shape& x_shape, const Shape& w_shape, const ConvNdGeometry& g) {
   const Shape y_shape = g.output_shape(x_shape, w_shape);
-  STRATA_CHECK(gy.shape() == y_shape, "conv2d backward: gradient has shape ", shape_str(gy.shape()),
+  STRATA_CHECK(gy.shape() == y_shape, "convolution backward: gradient has shape ", shape_str(gy.shape()),
                " but the output shape is ", shape_str(y_shape));
 }
 
 }  // namespace
 
-Tensor conv2d_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const Conv2dGeometry& g) {
+Tensor conv_backward_data(const Tensor& gy, const Tensor& w, const Shape& x_shape, const ConvNdGeometry& g) {
   check_grad_y(gy, x_shape, w.shape(), g);
   GradYCache cache(gy);
   return backward_data(cache, w, x_shape, g);
 }
 
-std::pair<Tensor, Tensor> conv2d_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
-                                                  const Conv2dGeometry& g, bool with_bias) {
+std::pair<Tensor, Tensor> conv_backward_weights(const Tensor& x, const Tensor& gy, const Shape& w_shape,
+                                                const ConvNdGeometry& g, bool with_bias) {
   check_grad_y(gy, x.shape(), w_shape, g);
   GradYCache cache(gy);
   return backward_weights(cache, x, w_shape, g, with_bias);
 }
 
-Conv2dGrads conv2d_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const Conv2dGeometry& g, bool want_x,
-                            bool want_w, bool want_bias) {
+ConvGrads conv_backward(const Tensor& gy, const Tensor& x, const Tensor& w, const ConvNdGeometry& g, bool want_x,
+                        bool want_w, bool want_bias) {
   check_grad_y(gy, x.shape(), w.shape(), g);
   GradYCache cache(gy);  // shared by both passes
-  Conv2dGrads grads;
+  ConvGrads grads;
   if (want_x) grads.grad_x = backward_data(cache, w, x.shape(), g);
   if (want_w || want_bias) {
     auto [gw, gb] = backward_weights(cache, x, w.shape(), g, want_bias);
