@@ -1,6 +1,6 @@
 #!/usr/bin/python3
-"""Makes tests/golden/torch_layer_golden.json: PyTorch's LayerNorm, GroupNorm, F.normalize
-and ConvTranspose2d (float64) on fixed inputs with random weights: the output and the
+"""Makes tests/golden/torch_layer_golden.json: PyTorch's LayerNorm, GroupNorm, F.normalize,
+ConvTranspose1d/2d/3d, Conv1d/Conv3d, MaxPool1d/3d (dilated) and AvgPool1d/3d (float64) on fixed inputs with random weights: the output and the
 gradients of sum(y * g_y) with respect to the input and every weight. Each case names the
 Strata layer config it corresponds to and its weights by Strata's names
 (tests/test_golden_layers.cpp builds the layer from the config, sets the weights, and
@@ -74,23 +74,77 @@ x = torch.randn(2, 3, 2, 2)
 cases.append(run("unit_norm_spatial", {"class_name": "UnitNormalization", "config": {"axis": [2, 3]}},
                  x, lambda x: x / x.pow(2).sum(dim=(2, 3), keepdim=True).clamp_min(1e-12).sqrt(), []))
 
-# Conv2DTranspose with explicit padding (PyTorch's padding p is ((p, p), (p, p))), output
-# padding, stride and dilation; the kernel is [C_in, C_out, KH, KW] in both.
+# ConvNDTranspose with explicit padding (PyTorch's padding p is (p, p) on each axis), output
+# padding, stride and dilation; the kernel is [C_in, C_out, *kernel] in both.
+TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+
+
 def conv_transpose(name, c_in, c_out, size, kernel, stride, padding, output_padding, dilation, bias=True):
+    rank = len(size)
     x = torch.randn(2, c_in, *size)
     w = torch.randn(c_in, c_out, *kernel) * 0.5
     params = [w] + ([torch.randn(c_out)] if bias else [])
     config = {"filters": c_out, "kernel_size": list(kernel), "strides": list(stride), "padding": "explicit",
-              "explicit_padding": [[padding[0], padding[0]], [padding[1], padding[1]]],
+              "explicit_padding": [[p, p] for p in padding],
               "output_padding": list(output_padding), "dilation_rate": list(dilation), "use_bias": bias}
-    fn = lambda x, w, b=None: F.conv_transpose2d(x, w, b, stride, padding, output_padding, 1, dilation)
-    return run(name, {"class_name": "Conv2DTranspose", "config": config}, x, fn, params, names=("kernel", "bias"))
+    fn = lambda x, w, b=None: TRANSPOSE[rank](x, w, b, stride, padding, output_padding, 1, dilation)
+    return run(name, {"class_name": f"Conv{rank}DTranspose", "config": config}, x, fn, params, names=("kernel", "bias"))
 
 
 cases.append(conv_transpose("conv_transpose_stride2", 3, 4, (4, 5), (3, 3), (2, 2), (1, 1), (1, 1), (1, 1)))
 cases.append(conv_transpose("conv_transpose_plain", 2, 3, (3, 3), (2, 3), (1, 1), (0, 0), (0, 0), (1, 1)))
 cases.append(conv_transpose("conv_transpose_dilated", 2, 2, (4, 3), (3, 2), (2, 3), (2, 0), (0, 2), (2, 1), bias=False))
 cases.append(conv_transpose("conv_transpose_k4_s2", 3, 2, (3, 3), (4, 4), (2, 2), (1, 1), (0, 0), (1, 1)))
+cases.append(conv_transpose("conv_transpose1d_stride2", 3, 2, (6,), (3,), (2,), (1,), (1,), (1,)))
+cases.append(conv_transpose("conv_transpose3d", 2, 3, (2, 3, 3), (2, 3, 2), (2, 1, 2), (0, 1, 0), (1, 0, 0), (1, 1, 1)))
+
+
+# ConvND (Conv1D, Conv3D): explicit padding (begin, end) per axis applied with F.pad, then
+# PyTorch's convolution with stride, dilation and groups; "causal" pads (K-1)*dilation in front.
+def conv(name, c_in, c_out, size, kernel, stride, pads, dilation, groups=1, bias=True, padding="explicit"):
+    rank = len(size)
+    x = torch.randn(2, c_in, *size)
+    w = torch.randn(c_out, c_in // groups, *kernel) * 0.5
+    params = [w] + ([torch.randn(c_out)] if bias else [])
+    config = {"filters": c_out, "kernel_size": list(kernel), "strides": list(stride), "padding": padding,
+              "dilation_rate": list(dilation), "groups": groups, "use_bias": bias}
+    if padding == "explicit":
+        config["explicit_padding"] = [list(p) for p in pads]
+    flat = [v for p in reversed(pads) for v in p]  # F.pad takes the last axis first
+
+    def fn(x, w, b=None):
+        return CONV[rank](F.pad(x, flat), w, b, stride, 0, dilation, groups)
+    return run(name, {"class_name": f"Conv{rank}D", "config": config}, x, fn, params, names=("kernel", "bias"))
+
+
+cases.append(conv("conv1d_strided_padded", 3, 4, (9,), (3,), (2,), [(2, 1)], (1,)))
+cases.append(conv("conv1d_causal_dilated_groups", 4, 6, (8,), (3,), (1,), [(4, 0)], (2,), groups=2, padding="causal"))
+cases.append(conv("conv3d", 2, 3, (3, 4, 5), (2, 3, 2), (1, 2, 1), [(0, 1), (1, 1), (0, 0)], (1, 1, 2), bias=False))
+
+
+# Pooling of rank 1 and 3 (explicit padding, ceil mode, dilation for max), no weights.
+def pool(name, kind, size, kernel, stride, padding, dilation=None, ceil_mode=False, count_include_pad=False):
+    rank = len(size)
+    x = torch.randn(2, 3, *size)
+    config = {"pool_size": list(kernel), "strides": list(stride), "padding": "explicit",
+              "explicit_padding": [[p, p] for p in padding], "ceil_mode": ceil_mode}
+    if kind == "max":
+        config["dilation"] = list(dilation or [1] * rank)
+        f = {1: F.max_pool1d, 3: F.max_pool3d}[rank]
+        fn = lambda x: f(x, kernel, stride, padding, dilation or 1, ceil_mode)
+    else:
+        config["count_include_pad"] = count_include_pad
+        f = {1: F.avg_pool1d, 3: F.avg_pool3d}[rank]
+        fn = lambda x: f(x, kernel, stride, padding, ceil_mode, count_include_pad)
+    layer = {"class_name": ("MaxPooling" if kind == "max" else "AveragePooling") + f"{rank}D", "config": config}
+    return run(name, layer, x, fn, [])
+
+
+cases.append(pool("max_pool1d_dilated", "max", (11,), (3,), (2,), (1,), dilation=(2,)))
+cases.append(pool("avg_pool1d_ceil_include_pad", "avg", (8,), (3,), (2,), (1,), ceil_mode=True, count_include_pad=True))
+cases.append(pool("max_pool3d_dilated", "max", (5, 6, 5), (2, 2, 3), (1, 2, 2), (1, 0, 1), dilation=(2, 1, 1)))
+cases.append(pool("avg_pool3d", "avg", (4, 5, 4), (2, 3, 2), (2, 2, 1), (0, 1, 1)))
 
 out = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "torch_layer_golden.json"
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}) + "\n")
