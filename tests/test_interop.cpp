@@ -151,6 +151,40 @@ TEST(OnnxExport, Conv2DTransposeRoundTripsWithIdenticalOutputs) {
   if (!keep) fs::remove(path);
 }
 
+// Sequences and volumes: Conv1D (causal and "same"), SeparableConv1D, pooling of rank 1 and 3
+// (dilated max pooling too), Conv1D/3DTranspose and global pooling export as ONNX's Conv,
+// ConvTranspose and pools of the same rank and come back with identical outputs.
+TEST(OnnxExport, Rank1And3LayersRoundTripWithIdenticalOutputs) {
+  manual_seed(10);
+  auto seq_in = nn::Input({3, 16});
+  auto s = layers::Conv1D(nn::Conv1DOptions(4, 3).padding("causal").dilation_rate({2}).activation("relu"))(seq_in);
+  s = layers::SeparableConv1D(nn::Conv1DOptions(6, 3).padding("same"))(s);
+  auto dilated = layers::MaxPooling1D(2, 1);
+  dilated->dilation({2});
+  s = layers::AveragePooling1D(2)(dilated(s));  // 14 -> 7
+  s = layers::Conv1DTranspose(2, 3, 2, "same")(s);
+  auto seq = std::make_shared<models::Model>(seq_in, layers::Dense(2)(layers::GlobalMaxPooling1D()(s)));
+  auto vol_in = nn::Input({2, 6, 6, 6});
+  auto v = layers::Conv3D(nn::Conv3DOptions(3, 3).padding("same").activation("relu"))(vol_in);
+  v = layers::MaxPooling3D(2)(v);
+  v = layers::Conv3DTranspose(2, 2, 2)(v);
+  auto vol = std::make_shared<models::Model>(vol_in, layers::GlobalAveragePooling3D()(layers::AveragePooling3D(3, 2)(v)));
+  const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+  for (const auto& [name, m] : {std::pair{std::string("sequence_conv"), seq}, std::pair{std::string("volume_conv"), vol}}) {
+    const auto path = keep ? fs::path(keep) / (name + ".onnx") : temp_file(name + ".onnx");
+    interop::export_onnx(*m, path.string());
+    auto back = interop::import_onnx(path.string());
+    const Shape example = m->input_shape();
+    Shape shape{2};
+    shape.insert(shape.end(), example.begin(), example.end());
+    const Tensor x = Tensor::uniform(shape, -1, 1);
+    EXPECT_EQ(run(*back, x).shape(), run(*m, x).shape()) << name;
+    EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0) << name;
+    EXPECT_EQ(back->count_params(), m->count_params()) << name;
+    if (!keep) fs::remove(path);
+  }
+}
+
 TEST(OnnxImport, ImportedModelsSaveAndLoadAsStrataFiles) {
   auto m = interop::import_onnx(pretrained("onnx/mnist-cntk.onnx"));
   const auto path = temp_file("mnist.strata");

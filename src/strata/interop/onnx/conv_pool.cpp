@@ -13,132 +13,207 @@ std::array<std::int64_t, 2> same_pads(std::int64_t in, std::int64_t k, std::int6
   const auto p = ops::same_padding(in, k, s, d);
   return upper ? p : std::array<std::int64_t, 2>{p[1], p[0]};
 }
+
+template <std::size_t Rank>
+std::array<std::int64_t, Rank> fixed(const std::vector<std::int64_t>& v) {
+  std::array<std::int64_t, Rank> a{};
+  std::copy(v.begin(), v.end(), a.begin());
+  return a;
+}
+
+// ONNX pads [b_1..b_n, e_1..e_n] as (begin, end) pairs per axis.
+template <std::size_t Rank>
+std::array<std::array<std::int64_t, 2>, Rank> pairs(const std::vector<std::int64_t>& pads) {
+  std::array<std::array<std::int64_t, 2>, Rank> p{};
+  for (std::size_t i = 0; i < Rank; ++i) p[i] = {pads[i], pads[i + Rank]};
+  return p;
+}
+}  // namespace
+
+WindowAttributes Importer::window_attributes(const NodeProto& n, std::size_t rank, bool pads_from_auto_pad,
+                                             const std::vector<std::int64_t>& kernel, const Shape& in) {
+  WindowAttributes w{attr_ints(n, "strides", std::vector<std::int64_t>(rank, 1)),
+                     attr_ints(n, "dilations", std::vector<std::int64_t>(rank, 1)),
+                     attr_ints(n, "pads", std::vector<std::int64_t>(2 * rank, 0)), attr_string(n, "auto_pad", "NOTSET")};
+  if (w.strides.size() != rank || w.dilations.size() != rank || w.pads.size() != 2 * rank)
+    unsupported("strides, dilations and pads must have ", rank, ", ", rank, " and ", 2 * rank, " entries for ", rank,
+                " spatial axes");
+  if (w.auto_pad == "VALID") {
+    w.pads.assign(2 * rank, 0);
+  } else if (w.auto_pad == "SAME_UPPER" || w.auto_pad == "SAME_LOWER") {
+    if (pads_from_auto_pad)
+      for (std::size_t i = 0; i < rank; ++i) {
+        const auto p = same_pads(in[i + 1], kernel[i], w.strides[i], w.dilations[i], w.auto_pad == "SAME_UPPER");
+        w.pads[i] = p[0];
+        w.pads[i + rank] = p[1];
+      }
+  } else if (w.auto_pad != "NOTSET") {
+    unsupported("attribute auto_pad=", w.auto_pad);
+  }
+  return w;
+}
+
+namespace {
+template <std::size_t Rank, class Options>
+void set_window(Options& o, const WindowAttributes& w) {
+  o.strides(fixed<Rank>(w.strides)).dilation_rate(fixed<Rank>(w.dilations));
+  if (std::any_of(w.pads.begin(), w.pads.end(), [](auto p) { return p != 0; }))
+    o.padding("explicit").explicit_padding(pairs<Rank>(w.pads));
+}
+
+// Conv of rank 1 and 3 (rank 2 has its own class with the inference fusions).
+template <std::size_t Rank>
+nn::LayerPtr conv_nd(const WindowAttributes& a, const Tensor& w, bool bias, std::int64_t group, std::int64_t channels,
+                     std::map<std::string, Tensor>& weights) {
+  nn::ConvOptions<Rank> o(w.size(0), fixed<Rank>(Shape(w.shape().begin() + 2, w.shape().end())));
+  set_window<Rank>(o, a);
+  o.use_bias(bias);
+  if (Rank == 1 && group == channels && group > 1 && w.size(1) == 1 && w.size(0) % channels == 0) {
+    weights["depthwise_kernel"] = w;
+    return std::make_shared<nn::Convolution<Rank>>(o.depth_multiplier(w.size(0) / channels),
+                                                   nn::Convolution<Rank>::Kind::depthwise);
+  }
+  weights["kernel"] = w;
+  return std::make_shared<nn::Convolution<Rank>>(o.groups(group));
+}
+
+template <std::size_t Rank>
+nn::LayerPtr conv_transpose_nd(const WindowAttributes& a, const Tensor& w, bool bias,
+                               const std::vector<std::int64_t>& output_padding) {
+  nn::ConvTransposeOptions<Rank> o(w.size(1), fixed<Rank>(Shape(w.shape().begin() + 2, w.shape().end())));
+  o.strides(fixed<Rank>(a.strides)).dilation_rate(fixed<Rank>(a.dilations)).use_bias(bias);
+  o.padding("explicit").explicit_padding(pairs<Rank>(a.pads)).output_padding(fixed<Rank>(output_padding));
+  return std::make_shared<nn::ConvolutionTranspose<Rank>>(o);
+}
+
+template <std::size_t Rank>
+nn::LayerPtr pool_nd(bool max, const std::vector<std::int64_t>& kernel, const WindowAttributes& a, bool ceil_mode,
+                     bool count_include_pad) {
+  auto layer = std::make_shared<nn::Pooling<Rank>>(max ? kernels::PoolKind::max : kernels::PoolKind::avg,
+                                                    fixed<Rank>(kernel), fixed<Rank>(a.strides));
+  if (std::any_of(a.pads.begin(), a.pads.end(), [](auto p) { return p != 0; })) layer->explicit_padding(pairs<Rank>(a.pads));
+  layer->dilation(fixed<Rank>(a.dilations)).ceil_mode(ceil_mode).count_include_pad(count_include_pad);
+  return layer;
+}
+
+template <std::size_t Rank>
+nn::LayerPtr global_pool_nd(bool max) {
+  return std::make_shared<nn::GlobalPooling<Rank>>(max ? kernels::PoolKind::max : kernels::PoolKind::avg, true);
+}
+
+// The spatial rank of an input (C, *spatial), refused outside 1..3.
+std::size_t spatial_rank(const Shape& x, const char* op) {
+  if (x.size() < 2 || x.size() > 4)
+    throw Unsupported(std::string(op) + ": only 1 to 3 spatial axes are supported (input " + shape_str(x) + ")");
+  return x.size() - 1;
+}
 }  // namespace
 
 void Importer::conv(const NodeProto& n) {
   require_leading("Conv");
   const SymbolicTensor x = sym_in(n, 0);
   const Tensor w = const_in(n, 1, "the weight");
-  if (w.dim() != 4 || x.shape().size() != 3) unsupported("only 2-D convolution is supported (weight ", shape_str(w.shape()), ")");
-  const std::int64_t channels = x.shape()[0], out = w.size(0), kh = w.size(2), kw = w.size(3);
-  const std::int64_t group = attr_int(n, "group", 1);
-  const auto strides = attr_ints(n, "strides", {1, 1}), dilations = attr_ints(n, "dilations", {1, 1});
-  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
-  const auto kernel_shape = attr_ints(n, "kernel_shape", {kh, kw});
-  if (kernel_shape != std::vector<std::int64_t>{kh, kw}) unsupported("kernel_shape disagrees with the weight");
-  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
-  nn::Conv2DOptions o(out, nn::Size2{kh, kw});
-  o.strides({strides[0], strides[1]}).dilation_rate({dilations[0], dilations[1]}).use_bias(has_input(n, 2));
-  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    const bool upper = auto_pad == "SAME_UPPER";
-    const auto ph = same_pads(x.shape()[1], kh, strides[0], dilations[0], upper);
-    const auto pw = same_pads(x.shape()[2], kw, strides[1], dilations[1], upper);
-    pads = {ph[0], pw[0], ph[1], pw[1]};
-  } else if (auto_pad == "VALID") {
-    pads = {0, 0, 0, 0};
-  } else if (auto_pad != "NOTSET") {
-    unsupported("attribute auto_pad=", auto_pad);
-  }
-  if (std::any_of(pads.begin(), pads.end(), [](auto p) { return p != 0; }))
-    o.padding("explicit").explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}});
+  const std::size_t rank = spatial_rank(x.shape(), "Conv");
+  if (static_cast<std::size_t>(w.dim()) != rank + 2)
+    unsupported("the weight ", shape_str(w.shape()), " does not match an input of ", rank, " spatial axes");
+  const std::vector<std::int64_t> k(w.shape().begin() + 2, w.shape().end());
+  if (attr_ints(n, "kernel_shape", k) != k) unsupported("kernel_shape disagrees with the weight");
+  const std::int64_t channels = x.shape()[0], out = w.size(0), group = attr_int(n, "group", 1);
+  const WindowAttributes a = window_attributes(n, rank, true, k, x.shape());
   std::map<std::string, Tensor> weights;
   if (has_input(n, 2)) weights["bias"] = const_in(n, 2, "the bias");
   nn::LayerPtr layer;
-  if (group == 1) {
-    weights["kernel"] = w;
-    layer = std::make_shared<nn::Conv2D>(o);
-  } else if (group == channels && w.size(1) == 1 && out % channels == 0) {
-    weights["depthwise_kernel"] = w;
-    layer = std::make_shared<nn::Conv2D>(o.depth_multiplier(out / channels), nn::Conv2D::Kind::depthwise);
+  if (rank == 1) {
+    layer = conv_nd<1>(a, w, has_input(n, 2), group, channels, weights);
+  } else if (rank == 3) {
+    layer = conv_nd<3>(a, w, has_input(n, 2), group, channels, weights);
   } else {
-    weights["kernel"] = w;
-    layer = std::make_shared<nn::Conv2D>(o.groups(group));
+    nn::Conv2DOptions o(out, nn::Size2{k[0], k[1]});
+    set_window<2>(o, a);
+    o.use_bias(has_input(n, 2));
+    if (group == 1) {
+      weights["kernel"] = w;
+      layer = std::make_shared<nn::Conv2D>(o);
+    } else if (group == channels && w.size(1) == 1 && out % channels == 0) {
+      weights["depthwise_kernel"] = w;
+      layer = std::make_shared<nn::Conv2D>(o.depth_multiplier(out / channels), nn::Conv2D::Kind::depthwise);
+    } else {
+      weights["kernel"] = w;
+      layer = std::make_shared<nn::Conv2D>(o.groups(group));
+    }
   }
   set_symbol(n, add_layer(n, layer, {x}, weights));
 }
 
-// ConvTranspose (2-D, group 1) as Conv2DTranspose with explicit padding and output_padding;
-// output_shape and auto_pad are turned into pads as ONNX's spec says.
+// ConvTranspose (group 1, 1 to 3 spatial axes) as ConvNDTranspose with explicit padding and
+// output_padding; output_shape and auto_pad are turned into pads as ONNX's spec says.
 void Importer::conv_transpose(const NodeProto& n) {
   require_leading("ConvTranspose");
   const SymbolicTensor x = sym_in(n, 0);
   const Tensor w = const_in(n, 1, "the weight");
-  if (w.dim() != 4 || x.shape().size() != 3) unsupported("only 2-D transposed convolution is supported (weight ", shape_str(w.shape()), ")");
+  const std::size_t rank = spatial_rank(x.shape(), "ConvTranspose");
+  if (static_cast<std::size_t>(w.dim()) != rank + 2)
+    unsupported("the weight ", shape_str(w.shape()), " does not match an input of ", rank, " spatial axes");
   if (attr_int(n, "group", 1) != 1) unsupported("attribute group=", attr_int(n, "group", 1), " (only 1)");
-  const std::int64_t kh = w.size(2), kw = w.size(3);
-  if (attr_ints(n, "kernel_shape", {kh, kw}) != std::vector<std::int64_t>{kh, kw}) unsupported("kernel_shape disagrees with the weight");
-  const auto strides = attr_ints(n, "strides", {1, 1}), dilations = attr_ints(n, "dilations", {1, 1});
-  auto output_padding = attr_ints(n, "output_padding", {0, 0});
-  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
-  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
+  const std::vector<std::int64_t> k(w.shape().begin() + 2, w.shape().end());
+  if (attr_ints(n, "kernel_shape", k) != k) unsupported("kernel_shape disagrees with the weight");
+  WindowAttributes a = window_attributes(n, rank, false, k, x.shape());
+  auto output_padding = attr_ints(n, "output_padding", std::vector<std::int64_t>(rank, 0));
+  if (output_padding.size() != rank) unsupported("output_padding must have ", rank, " entries");
   std::vector<std::int64_t> output_shape = attr_ints(n, "output_shape", {});
-  if (output_shape.size() > 2) output_shape.erase(output_shape.begin(), output_shape.end() - 2);  // N, C given too
-  if (output_shape.empty() && (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER"))
-    output_shape = {x.shape()[1] * strides[0], x.shape()[2] * strides[1]};
-  if (auto_pad == "VALID") pads = {0, 0, 0, 0};
-  else if (auto_pad != "NOTSET" && auto_pad != "SAME_UPPER" && auto_pad != "SAME_LOWER") unsupported("attribute auto_pad=", auto_pad);
+  if (output_shape.size() > rank) output_shape.erase(output_shape.begin(), output_shape.end() - static_cast<std::ptrdiff_t>(rank));  // N, C given too
+  if (output_shape.empty() && (a.auto_pad == "SAME_UPPER" || a.auto_pad == "SAME_LOWER"))
+    for (std::size_t i = 0; i < rank; ++i) output_shape.push_back(x.shape()[1 + i] * a.strides[i]);
   if (!output_shape.empty()) {
-    for (int i = 0; i < 2; ++i) {
-      const std::int64_t k = (w.size(2 + i) - 1) * dilations[i] + 1;
-      const std::int64_t total = strides[i] * (x.shape()[1 + i] - 1) + output_padding[i] + k - output_shape[i];
+    if (output_shape.size() != rank) unsupported("output_shape must have ", rank, " spatial entries");
+    for (std::size_t i = 0; i < rank; ++i) {
+      const std::int64_t kd = (k[i] - 1) * a.dilations[i] + 1;
+      const std::int64_t total = a.strides[i] * (x.shape()[1 + i] - 1) + output_padding[i] + kd - output_shape[i];
       const std::int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);  // floor, as ONNX's reference
-      const bool upper = auto_pad == "SAME_UPPER";
-      pads[i] = upper ? half : total - half;
-      pads[i + 2] = upper ? total - half : half;
-      // A negative end pad asks for rows beyond the natural size: ONNX's output_padding.
-      if (pads[i + 2] < 0) {
-        output_padding[i] -= pads[i + 2];
-        pads[i + 2] = 0;
+      const bool upper = a.auto_pad == "SAME_UPPER";
+      a.pads[i] = upper ? half : total - half;
+      a.pads[i + rank] = upper ? total - half : half;
+      // A negative end pad asks for positions beyond the natural size: ONNX's output_padding.
+      if (a.pads[i + rank] < 0) {
+        output_padding[i] -= a.pads[i + rank];
+        a.pads[i + rank] = 0;
       }
-      if (pads[i] < 0) unsupported("output_shape ", output_shape[i], " needs negative leading padding");
+      if (a.pads[i] < 0) unsupported("output_shape ", output_shape[i], " needs negative leading padding");
     }
   }
-  nn::Conv2DTransposeOptions o(w.size(1), nn::Size2{kh, kw});
-  o.strides({strides[0], strides[1]}).dilation_rate({dilations[0], dilations[1]}).use_bias(has_input(n, 2))
-      .padding("explicit").explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}})
-      .output_padding(nn::Size2{output_padding[0], output_padding[1]});
+  const bool bias = has_input(n, 2);
+  const nn::LayerPtr layer = rank == 1   ? conv_transpose_nd<1>(a, w, bias, output_padding)
+                             : rank == 2 ? conv_transpose_nd<2>(a, w, bias, output_padding)
+                                         : conv_transpose_nd<3>(a, w, bias, output_padding);
   std::map<std::string, Tensor> weights{{"kernel", w}};
-  if (has_input(n, 2)) weights["bias"] = const_in(n, 2, "the bias");
-  set_symbol(n, add_layer(n, std::make_shared<nn::Conv2DTranspose>(o), {x}, weights));
+  if (bias) weights["bias"] = const_in(n, 2, "the bias");
+  set_symbol(n, add_layer(n, layer, {x}, weights));
 }
 
 void Importer::pool(const NodeProto& n) {
   require_leading(n.op_type().c_str());
   const SymbolicTensor x = sym_in(n, 0);
   if (n.output_size() > 1 && !n.output(1).empty()) unsupported("the Indices output of MaxPool is not supported");
+  const std::size_t rank = spatial_rank(x.shape(), n.op_type().c_str());
   const auto kernel = attr_ints(n, "kernel_shape");
-  if (kernel.size() != 2 || x.shape().size() != 3) unsupported("only 2-D pooling is supported");
-  const auto strides = attr_ints(n, "strides", {1, 1});
-  const auto dilations = attr_ints(n, "dilations", {1, 1});
-  if (dilations != std::vector<std::int64_t>{1, 1}) unsupported("attribute dilations (only 1 is supported)");
+  if (kernel.size() != rank) unsupported("kernel_shape has ", kernel.size(), " entries for ", rank, " spatial axes");
   if (attr_int(n, "storage_order", 0) != 0) unsupported("attribute storage_order=1");
-  auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
-  const std::string auto_pad = attr_string(n, "auto_pad", "NOTSET");
-  if (auto_pad == "SAME_UPPER" || auto_pad == "SAME_LOWER") {
-    const bool upper = auto_pad == "SAME_UPPER";
-    const auto ph = same_pads(x.shape()[1], kernel[0], strides[0], 1, upper);
-    const auto pw = same_pads(x.shape()[2], kernel[1], strides[1], 1, upper);
-    pads = {ph[0], pw[0], ph[1], pw[1]};
-  } else if (auto_pad == "VALID") {
-    pads = {0, 0, 0, 0};
-  } else if (auto_pad != "NOTSET") {
-    unsupported("attribute auto_pad=", auto_pad);
-  }
+  const WindowAttributes a = window_attributes(n, rank, true, kernel, x.shape());
   const bool max = n.op_type() == "MaxPool";
-  auto layer = std::make_shared<nn::Pooling2D>(max ? kernels::PoolKind::max : kernels::PoolKind::avg,
-                                               nn::Size2{kernel[0], kernel[1]}, nn::Size2{strides[0], strides[1]});
-  if (std::any_of(pads.begin(), pads.end(), [](auto p) { return p != 0; }))
-    layer->explicit_padding({nn::Size2{pads[0], pads[2]}, nn::Size2{pads[1], pads[3]}});
-  layer->ceil_mode(attr_int(n, "ceil_mode", 0) != 0).count_include_pad(!max && attr_int(n, "count_include_pad", 0) != 0);
+  const bool ceil_mode = attr_int(n, "ceil_mode", 0) != 0, include_pad = !max && attr_int(n, "count_include_pad", 0) != 0;
+  const nn::LayerPtr layer = rank == 1   ? pool_nd<1>(max, kernel, a, ceil_mode, include_pad)
+                             : rank == 2 ? pool_nd<2>(max, kernel, a, ceil_mode, include_pad)
+                                         : pool_nd<3>(max, kernel, a, ceil_mode, include_pad);
   set_symbol(n, add_layer(n, layer, {x}));
 }
 
 void Importer::global_pool(const NodeProto& n) {
   require_leading(n.op_type().c_str());
   const SymbolicTensor x = sym_in(n, 0);
-  if (x.shape().size() != 3) unsupported("only 2-D global pooling is supported");
+  const std::size_t rank = spatial_rank(x.shape(), n.op_type().c_str());
   const bool max = n.op_type() == "GlobalMaxPool";
-  set_symbol(n, add_layer(n, std::make_shared<nn::GlobalPooling2D>(max ? kernels::PoolKind::max : kernels::PoolKind::avg, true), {x}));
+  set_symbol(n, add_layer(n, rank == 1 ? global_pool_nd<1>(max) : rank == 2 ? global_pool_nd<2>(max) : global_pool_nd<3>(max),
+                          {x}));
 }
 
 void Importer::batch_norm(const NodeProto& n) {

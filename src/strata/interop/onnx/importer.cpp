@@ -149,7 +149,7 @@ const std::map<std::string, Importer::OpSpec>& Importer::ops() {
       {"ConvTranspose", {&Importer::conv_transpose, {"auto_pad", "dilations", "group", "kernel_shape", "output_padding",
                                                      "output_shape", "pads", "strides"}}},
       {"MaxPool", {&Importer::pool, {"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads", "storage_order", "strides"}}},
-      {"AveragePool", {&Importer::pool, {"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape", "pads", "strides"}}},
+      {"AveragePool", {&Importer::pool, {"auto_pad", "ceil_mode", "count_include_pad", "dilations", "kernel_shape", "pads", "strides"}}},
       {"GlobalAveragePool", {&Importer::global_pool, {}}},
       {"GlobalMaxPool", {&Importer::global_pool, {}}},
       {"BatchNormalization", {&Importer::batch_norm, {"epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs"}}},

@@ -46,6 +46,13 @@ inline std::string sanitize(const std::string& name) {
   return out;
 }
 
+// The window attributes of Conv, ConvTranspose and the pools, checked against the spatial rank:
+// pads [b_1..b_n, e_1..e_n].
+struct WindowAttributes {
+  std::vector<std::int64_t> strides, dilations, pads;
+  std::string auto_pad;
+};
+
 class Importer {
  public:
   Importer(const onnx::ModelProto& model, const OnnxImportOptions& options, std::string base_dir)
@@ -100,6 +107,10 @@ class Importer {
   void import_node(const NodeProto& n);
 
   // ---- handlers ----
+  // Reads strides, dilations, pads and auto_pad for `rank` spatial axes; with
+  // pads_from_auto_pad, SAME_UPPER/SAME_LOWER become explicit pads for input (C, *spatial) `in`.
+  WindowAttributes window_attributes(const NodeProto& n, std::size_t rank, bool pads_from_auto_pad,
+                                     const std::vector<std::int64_t>& kernel, const Shape& in);
   void conv(const NodeProto& n);
   void conv_transpose(const NodeProto& n);
   void pool(const NodeProto& n);
