@@ -1,5 +1,5 @@
-// Keras configs of the layers added in nn/layers/ import as those layers: a Keras 3-style
-// Sequential (initializers written as objects, as Keras writes them; channels-last kernels)
+// Keras configs of the layers added in nn/layers/ import as those layers: Keras 3-style
+// Sequentials (initializers written as objects, as Keras writes them; channels-last kernels)
 // built by keras::build_model, compared with the same network built directly in Strata.
 #include <gtest/gtest.h>
 
@@ -59,4 +59,92 @@ TEST(KerasImport, NormalizationAndTransposedConvolutionLayers) {
   const Tensor got = imported->call({Variable(x)}, false).value(), want = expected.call({Variable(x)}, false).value();
   ASSERT_EQ(got.shape(), (Shape{2, 4, 8, 10}));
   EXPECT_LT(max_abs_diff(got, want), 1e-6);
+}
+
+// Sequences stay (steps, channels) in an imported model, as Keras has them; the 1-D layers run
+// channels-first between permutes and give what the same layers built in Strata give on the
+// transposed input. Keras' 1-D kernels are (k, in, out); depthwise (k, in, multiplier).
+TEST(KerasImport, SequenceConvolutionAndPoolingLayers) {
+  manual_seed(13);
+  const Json layers = Json::array({
+      {{"class_name", "InputLayer"}, {"config", {{"name", "input"}, {"batch_shape", {nullptr, 10, 3}}}}},
+      {{"class_name", "Conv1D"},
+       {"config", {{"name", "conv"}, {"filters", 4}, {"kernel_size", {3}}, {"strides", {1}}, {"padding", "causal"},
+                   {"dilation_rate", {2}}, {"groups", 1}, {"activation", "relu"}, {"use_bias", true},
+                   {"kernel_initializer", initializer("GlorotUniform")}}}},
+      {{"class_name", "MaxPooling1D"}, {"config", {{"name", "pool"}, {"pool_size", {2}}, {"strides", {2}}, {"padding", "valid"}}}},
+      {{"class_name", "SeparableConv1D"},
+       {"config", {{"name", "sep"}, {"filters", 5}, {"kernel_size", {3}}, {"padding", "same"}, {"depth_multiplier", 2},
+                   {"activation", "linear"}, {"use_bias", true}}}},
+      {{"class_name", "GlobalAveragePooling1D"}, {"config", {{"name", "gap"}, {"keepdims", false}}}},
+      {{"class_name", "Dense"}, {"config", {{"name", "out"}, {"units", 2}, {"activation", "linear"}}}},
+  });
+  const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "net"}, {"layers", layers}}}};
+  const Tensor kernel = Tensor::normal({3, 3, 4}, 0, 0.5), bias = Tensor::normal({4}, 0, 1);
+  const Tensor depthwise = Tensor::normal({3, 4, 2}, 0, 0.5), pointwise = Tensor::normal({1, 8, 5}, 0, 0.5);
+  const Tensor sep_bias = Tensor::normal({5}, 0, 1), dense = Tensor::normal({5, 2}, 0, 0.5), dense_bias = Tensor::normal({2}, 0, 1);
+  const interop::keras::ModelWeights weights = {
+      {"conv", {{"kernel", kernel}, {"bias", bias}}},
+      {"sep", {{"depthwise_kernel", depthwise}, {"pointwise_kernel", pointwise}, {"bias", sep_bias}}},
+      {"out", {{"kernel", dense}, {"bias", dense_bias}}}};
+  auto imported = interop::keras::build_model(config, weights, "test model");
+  EXPECT_EQ(imported->input_shape(), (Shape{10, 3}));
+
+  auto in = nn::Input({3, 10});
+  auto conv = layers::Conv1D(nn::Conv1DOptions(4, 3).padding("causal").dilation_rate({2}).activation("relu"));
+  auto sep = layers::SeparableConv1D(nn::Conv1DOptions(5, 3).padding("same").depth_multiplier(2));
+  auto head = layers::Dense(2);
+  models::Model expected(in, head(layers::GlobalAveragePooling1D()(sep(layers::MaxPooling1D(2)(conv(in))))));
+  expected.call({Variable(Tensor::zeros({1, 3, 10}))}, false);
+  conv->weights()[0]->variable.mutable_value().copy_(kernel.permute({2, 1, 0}).contiguous());  // (out, in, k)
+  conv->weights()[1]->variable.mutable_value().copy_(bias);
+  // (k, in, mult) -> (in*mult, 1, k): channel c*mult + m is input c's m-th filter.
+  sep->weights()[0]->variable.mutable_value().copy_(depthwise.reshape({3, 8}).permute({1, 0}).contiguous().reshape({8, 1, 3}));
+  sep->weights()[1]->variable.mutable_value().copy_(pointwise.permute({2, 1, 0}).contiguous());
+  sep->weights()[2]->variable.mutable_value().copy_(sep_bias);
+  head->weights()[0]->variable.mutable_value().copy_(dense);
+  head->weights()[1]->variable.mutable_value().copy_(dense_bias);
+
+  const Tensor x = Tensor::normal({2, 10, 3}, 0, 1);
+  const Tensor got = imported->call({Variable(x)}, false).value();
+  const Tensor want = expected.call({Variable(x.permute({0, 2, 1}).contiguous())}, false).value();
+  ASSERT_EQ(got.shape(), (Shape{2, 2}));
+  EXPECT_LT(max_abs_diff(got, want), 1e-5);
+}
+
+// Volumes import channels-first from the input on, as images do: Keras' (D, H, W, C) input is
+// Strata's (C, D, H, W); 3-D kernels are (kd, kh, kw, in, out).
+TEST(KerasImport, VolumeConvolutionAndPoolingLayers) {
+  manual_seed(14);
+  const Json layers = Json::array({
+      {{"class_name", "InputLayer"}, {"config", {{"name", "input"}, {"batch_shape", {nullptr, 4, 5, 6, 2}}}}},
+      {{"class_name", "Conv3D"},
+       {"config", {{"name", "conv"}, {"filters", 3}, {"kernel_size", {2, 2, 3}}, {"strides", {1, 1, 1}}, {"padding", "same"},
+                   {"activation", "tanh"}, {"use_bias", true}}}},
+      {{"class_name", "AveragePooling3D"}, {"config", {{"name", "pool"}, {"pool_size", {2, 2, 2}}, {"strides", nullptr}, {"padding", "valid"}}}},
+      {{"class_name", "Conv3DTranspose"},
+       {"config", {{"name", "up"}, {"filters", 2}, {"kernel_size", {2, 2, 2}}, {"strides", {2, 2, 2}}, {"padding", "valid"},
+                   {"activation", "linear"}, {"use_bias", false}}}},
+      {{"class_name", "GlobalMaxPooling3D"}, {"config", {{"name", "gmp"}}}},
+  });
+  const Json config = {{"class_name", "Sequential"}, {"config", {{"name", "net"}, {"layers", layers}}}};
+  const Tensor kernel = Tensor::normal({2, 2, 3, 2, 3}, 0, 0.5), bias = Tensor::normal({3}, 0, 1);
+  const Tensor up_kernel = Tensor::normal({2, 2, 2, 2, 3}, 0, 0.5);  // (kd, kh, kw, filters, in)
+  const interop::keras::ModelWeights weights = {{"conv", {{"kernel", kernel}, {"bias", bias}}}, {"up", {{"kernel", up_kernel}}}};
+  auto imported = interop::keras::build_model(config, weights, "test model");
+  EXPECT_EQ(imported->input_shape(), (Shape{2, 4, 5, 6}));
+
+  auto in = nn::Input({2, 4, 5, 6});
+  auto conv = layers::Conv3D(nn::Conv3DOptions(3, nn::Conv3DOptions::Size{2, 2, 3}).padding("same").activation("tanh"));
+  auto up = layers::Conv3DTranspose(nn::Conv3DTransposeOptions(2, 2).stride(2).use_bias(false));
+  models::Model expected(in, layers::GlobalMaxPooling3D()(up(layers::AveragePooling3D(2)(conv(in)))));
+  expected.call({Variable(Tensor::zeros({1, 2, 4, 5, 6}))}, false);
+  conv->weights()[0]->variable.mutable_value().copy_(kernel.permute({4, 3, 0, 1, 2}).contiguous());
+  conv->weights()[1]->variable.mutable_value().copy_(bias);
+  up->weights()[0]->variable.mutable_value().copy_(up_kernel.permute({4, 3, 0, 1, 2}).contiguous());  // (in, filters, *k)
+
+  const Tensor x = Tensor::normal({2, 2, 4, 5, 6}, 0, 1);
+  const Tensor got = imported->call({Variable(x)}, false).value(), want = expected.call({Variable(x)}, false).value();
+  ASSERT_EQ(got.shape(), (Shape{2, 2}));
+  EXPECT_LT(max_abs_diff(got, want), 1e-5);
 }

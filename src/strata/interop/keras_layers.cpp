@@ -13,12 +13,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-// Keras' channels-last axis of an image tensor -> Strata's channels-first axis (batch = 0).
+// Keras' channels-last axis of an image or volume tensor -> Strata's channels-first axis
+// (batch = 0): image H (1) -> 2, W (2) -> 3, C (3) -> 1; volume D, H, W -> 2, 3, 4, C (4) -> 1.
 std::int64_t strata_axis(std::int64_t keras_axis, std::size_t example_rank) {
   const auto full = static_cast<std::int64_t>(example_rank) + 1;
   if (keras_axis < 0) keras_axis += full;
-  if (example_rank != 3) return keras_axis;
-  return keras_axis == 3 ? 1 : keras_axis + 1;  // H (1) -> 2, W (2) -> 3, C (3) -> 1
+  if (example_rank != 3 && example_rank != 4) return keras_axis;
+  return keras_axis == static_cast<std::int64_t>(example_rank) ? 1 : keras_axis + 1;
 }
 
 // A Keras layer config without its initializers: Keras writes them as objects
@@ -81,6 +82,7 @@ Tracked Builder::input_layer(const Json& c, const std::string& name) {
     shape.push_back(dims[i].get<std::int64_t>());
   }
   if (shape.size() == 3) shape = {shape[2], shape[0], shape[1]};  // (H, W, C) -> (C, H, W)
+  if (shape.size() == 4) shape = {shape[3], shape[0], shape[1], shape[2]};  // (D, H, W, C) -> (C, D, H, W)
   return {nn::Input(shape, name), {}};
 }
 
@@ -116,6 +118,23 @@ Tracked Builder::apply(const std::string& name, const nn::LayerPtr& l, const std
     throw Error("the file has no value for weight(s) " + list);
   }
   return {out, std::move(flattened)};
+}
+
+// A per-axis size of a Keras config (kernel_size, strides, ...): one integer for every axis or a
+// list of Rank; `fallback` on every axis when absent.
+template <std::size_t Rank>
+std::array<std::int64_t, Rank> sizes(const Json& c, const char* key, std::int64_t fallback) {
+  std::array<std::int64_t, Rank> out{};
+  out.fill(fallback);
+  if (!c.contains(key) || c.at(key).is_null()) return out;
+  if (c.at(key).is_number()) {
+    out.fill(c.at(key).get<std::int64_t>());
+    return out;
+  }
+  const auto v = c.at(key).get<std::vector<std::int64_t>>();
+  STRATA_CHECK(v.size() == Rank, key, " has ", v.size(), " values; a layer of ", Rank, " spatial axes takes ", Rank);
+  std::copy(v.begin(), v.end(), out.begin());
+  return out;
 }
 
 nn::RecurrentOptions recurrent_options(const Json& c) {
@@ -166,6 +185,66 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
         .dilation_rate(size2("dilation_rate", {1, 1})).activation(activation_of(c)).use_bias(c.value("use_bias", true));
     if (nn::config::given(c, "output_padding")) o.output_padding(size2("output_padding", {0, 0}));
     return apply(name, std::make_shared<nn::Conv2DTranspose>(o), in);
+  }
+  // Sequences keep Keras' (steps, channels) layout, what recurrent and Dense layers read: a 1-D
+  // convolution or pooling runs channels-first between two permutes. Volumes are (C, D, H, W)
+  // from the input on, as images are (C, H, W).
+  const auto sequence_layer = [&](const nn::LayerPtr& l, bool permute_back) {
+    STRATA_CHECK(in_shape.size() == 2, type, " on input of shape ", shape_str(in_shape), " (expects (steps, channels))");
+    const auto swap = [] { return std::make_shared<nn::Permute>(std::vector<std::int64_t>{2, 1}); };
+    const Tracked x = apply(name + "_channels_first", swap(), in);
+    const Tracked y = apply(name, l, {x});
+    return permute_back ? apply(name + "_steps_first", swap(), {y}) : y;
+  };
+  const auto volume_layer = [&](const nn::LayerPtr& l) {
+    STRATA_CHECK(in_shape.size() == 4, type, " on input of shape ", shape_str(in_shape), " (expects a volume)");
+    return apply(name, l, in);
+  };
+  if (type == "Conv1D" || type == "SeparableConv1D" || type == "DepthwiseConv1D") {
+    nn::Conv1DOptions o(c.value("filters", std::int64_t{0}), sizes<1>(c, "kernel_size", 3));
+    o.strides(sizes<1>(c, "strides", 1)).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(sizes<1>(c, "dilation_rate", 1)).groups(c.value("groups", std::int64_t{1}))
+        .activation(activation_of(c)).use_bias(c.value("use_bias", true))
+        .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}));
+    const auto kind = type == "Conv1D" ? nn::Conv1D::Kind::standard
+                      : type == "SeparableConv1D" ? nn::Conv1D::Kind::separable : nn::Conv1D::Kind::depthwise;
+    return sequence_layer(std::make_shared<nn::Conv1D>(o, kind), true);
+  }
+  if (type == "Conv3D") {
+    nn::Conv3DOptions o(c.value("filters", std::int64_t{0}), sizes<3>(c, "kernel_size", 3));
+    o.strides(sizes<3>(c, "strides", 1)).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(sizes<3>(c, "dilation_rate", 1)).groups(c.value("groups", std::int64_t{1}))
+        .activation(activation_of(c)).use_bias(c.value("use_bias", true));
+    return volume_layer(std::make_shared<nn::Conv3D>(o));
+  }
+  if (type == "Conv1DTranspose" || type == "Conv3DTranspose") {
+    const bool seq = type == "Conv1DTranspose";
+    const auto transpose = [&]<std::size_t Rank>() -> nn::LayerPtr {
+      nn::ConvTransposeOptions<Rank> o(c.value("filters", std::int64_t{0}), sizes<Rank>(c, "kernel_size", 3));
+      o.strides(sizes<Rank>(c, "strides", 1)).padding(c.value("padding", std::string("valid")))
+          .dilation_rate(sizes<Rank>(c, "dilation_rate", 1)).activation(activation_of(c)).use_bias(c.value("use_bias", true));
+      if (nn::config::given(c, "output_padding")) o.output_padding(sizes<Rank>(c, "output_padding", 0));
+      return std::make_shared<nn::ConvolutionTranspose<Rank>>(o);
+    };
+    return seq ? sequence_layer(transpose.operator()<1>(), true) : volume_layer(transpose.operator()<3>());
+  }
+  if (type == "MaxPooling1D" || type == "AveragePooling1D" || type == "MaxPooling3D" || type == "AveragePooling3D") {
+    const auto kind = type.rfind("Max", 0) == 0 ? kernels::PoolKind::max : kernels::PoolKind::avg;
+    const std::string padding = c.value("padding", std::string("valid"));
+    if (type.ends_with("1D")) {
+      const auto pool = sizes<1>(c, "pool_size", 2);
+      return sequence_layer(std::make_shared<nn::Pooling1D>(kind, pool, sizes<1>(c, "strides", pool[0]), padding), true);
+    }
+    const auto pool = sizes<3>(c, "pool_size", 2);
+    const auto strides = c.contains("strides") && !c.at("strides").is_null() ? sizes<3>(c, "strides", 1) : pool;
+    return volume_layer(std::make_shared<nn::Pooling3D>(kind, pool, strides, padding));
+  }
+  if (type == "GlobalAveragePooling1D" || type == "GlobalMaxPooling1D" || type == "GlobalAveragePooling3D" ||
+      type == "GlobalMaxPooling3D") {
+    const auto kind = type.rfind("GlobalMax", 0) == 0 ? kernels::PoolKind::max : kernels::PoolKind::avg;
+    STRATA_CHECK(!c.value("keepdims", false) || type.ends_with("3D"), "keepdims on a sequence (the pooled axis would move)");
+    if (type.ends_with("1D")) return sequence_layer(std::make_shared<nn::GlobalPooling1D>(kind, false), false);
+    return volume_layer(std::make_shared<nn::GlobalPooling3D>(kind, c.value("keepdims", false)));
   }
   if (type == "BatchNormalization") {
     const auto axis = c.value("axis", Json(-1));
@@ -220,7 +299,11 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     return apply(name, std::make_shared<nn::Dense>(nn::DenseOptions(c.at("units")).activation(activation_of(c)).use_bias(c.value("use_bias", true))), in);
   }
   if (type == "Dropout") return apply(name, std::make_shared<nn::Dropout>(c.value("rate", 0.5)), in, in[0].flattened_from);
-  if (type == "Flatten") return apply(name, std::make_shared<nn::Flatten>(), in, in_shape.size() == 3 ? in_shape : Shape{});
+  if (type == "Flatten") {
+    // A Dense after it would read the features in another order (Keras flattens channels last).
+    STRATA_CHECK(in_shape.size() != 4, "a Flatten of a volume (a global pooling layer imports)");
+    return apply(name, std::make_shared<nn::Flatten>(), in, in_shape.size() == 3 ? in_shape : Shape{});
+  }
   if (type == "Reshape") {
     const Shape target = c.at("target_shape").get<Shape>();
     nn::SymbolicTensor x = in[0].tensor;
@@ -412,9 +495,11 @@ bool is_recurrent(const std::string& type) { return type == "SimpleRNN" || type 
 std::vector<std::string> own_weight_names(const std::string& type, const Json& c) {
   const bool bias = c.is_object() ? c.value("use_bias", true) : true;
   std::vector<std::string> names;
-  if (type == "Dense" || type == "Conv2D" || type == "Conv2DTranspose") names = {"kernel"};
-  else if (type == "DepthwiseConv2D") names = {"depthwise_kernel"};
-  else if (type == "SeparableConv2D") names = {"depthwise_kernel", "pointwise_kernel"};
+  const std::set<std::string> with_kernel = {"Dense",           "Conv1D",          "Conv2D",         "Conv3D",
+                                             "Conv1DTranspose", "Conv2DTranspose", "Conv3DTranspose"};
+  if (with_kernel.count(type)) names = {"kernel"};
+  else if (type == "DepthwiseConv1D" || type == "DepthwiseConv2D") names = {"depthwise_kernel"};
+  else if (type == "SeparableConv1D" || type == "SeparableConv2D") names = {"depthwise_kernel", "pointwise_kernel"};
   else if (is_recurrent(type)) names = {"kernel", "recurrent_kernel"};
   else if (type == "Embedding") return {"embeddings"};
   else if (type == "PReLU") return {"alpha"};
@@ -532,24 +617,52 @@ void apply_weights(const WeightPlan& plan, const std::vector<std::string>& probl
   for (const auto& [w, t] : plan) w->variable.mutable_value().copy_(t);
 }
 
+namespace {
+// Keras' convolution kernels put the spatial axes first: (*k, a, b) <-> Strata's (b, a, *k),
+// for kernels of 1 to 3 spatial axes (rank 3 to 5).
+std::vector<std::int64_t> keras_to_strata_axes(std::int64_t rank) {
+  std::vector<std::int64_t> axes{rank - 1, rank - 2};
+  for (std::int64_t a = 0; a < rank - 2; ++a) axes.push_back(a);
+  return axes;
+}
+std::vector<std::int64_t> strata_to_keras_axes(std::int64_t rank) {
+  std::vector<std::int64_t> axes;
+  for (std::int64_t a = 2; a < rank; ++a) axes.push_back(a);
+  axes.insert(axes.end(), {1, 0});
+  return axes;
+}
+bool is_conv_kernel(const Tensor& w) { return w.dim() >= 3 && w.dim() <= 5; }
+}  // namespace
+
 Tensor to_strata_layout(const std::string& name, const Tensor& w) {
-  if (name == "kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();  // (kh,kw,in,out) -> (out,in,kh,kw)
-  if (name == "depthwise_kernel" && w.dim() == 4) {  // (kh,kw,in,mult) -> (in*mult,1,kh,kw)
-    const Tensor merged = w.reshape({w.size(0), w.size(1), w.size(2) * w.size(3)});
-    return merged.permute({2, 0, 1}).contiguous().unsqueeze(1).contiguous();
-  }
-  if (name == "pointwise_kernel" && w.dim() == 4) return w.permute({3, 2, 0, 1}).contiguous();
   if (name == "alpha" && w.dim() == 3) return w.permute({2, 0, 1}).contiguous();  // PReLU (H, W, C) -> (C, H, W)
+  if ((name == "kernel" || name == "pointwise_kernel") && is_conv_kernel(w))  // (*k, in, out) -> (out, in, *k)
+    return w.permute(keras_to_strata_axes(w.dim())).contiguous();
+  if (name == "depthwise_kernel" && is_conv_kernel(w)) {  // (*k, in, mult) -> (in*mult, 1, *k)
+    Shape merged(w.shape().begin(), w.shape().end() - 2);
+    merged.push_back(w.size(-2) * w.size(-1));
+    std::vector<std::int64_t> channel_first{w.dim() - 2};  // (*k, in*mult) -> (in*mult, *k)
+    for (std::int64_t a = 0; a < w.dim() - 2; ++a) channel_first.push_back(a);
+    return w.reshape(merged).permute(channel_first).contiguous().unsqueeze(1).contiguous();
+  }
   return w;
 }
 
 Tensor to_keras_layout(const std::string& name, const Tensor& w, std::int64_t depth_multiplier) {
-  if ((name == "kernel" || name == "pointwise_kernel") && w.dim() == 4) return w.permute({2, 3, 1, 0}).contiguous();
-  if (name == "depthwise_kernel" && w.dim() == 4) {  // (in*mult,1,kh,kw) -> (kh,kw,in,mult)
-    const Tensor spatial = w.reshape({w.size(0), w.size(2), w.size(3)}).permute({1, 2, 0}).contiguous();
-    return spatial.reshape({w.size(2), w.size(3), w.size(0) / depth_multiplier, depth_multiplier});
-  }
   if (name == "alpha" && w.dim() == 3) return w.permute({1, 2, 0}).contiguous();
+  if ((name == "kernel" || name == "pointwise_kernel") && is_conv_kernel(w))
+    return w.permute(strata_to_keras_axes(w.dim())).contiguous();
+  if (name == "depthwise_kernel" && is_conv_kernel(w)) {  // (in*mult, 1, *k) -> (*k, in, mult)
+    Shape spatial(w.shape().begin() + 2, w.shape().end());
+    Shape squeezed{w.size(0)};
+    squeezed.insert(squeezed.end(), spatial.begin(), spatial.end());
+    std::vector<std::int64_t> channel_last;
+    for (std::int64_t a = 1; a <= static_cast<std::int64_t>(spatial.size()); ++a) channel_last.push_back(a);
+    channel_last.push_back(0);
+    Shape keras = spatial;
+    keras.insert(keras.end(), {w.size(0) / depth_multiplier, depth_multiplier});
+    return w.reshape(squeezed).permute(channel_last).contiguous().reshape(keras);
+  }
   return w;
 }
 
