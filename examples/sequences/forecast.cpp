@@ -1,9 +1,9 @@
-// Time-series forecasting with an LSTM (or GRU) on the yearly sunspot numbers 1700-2008 that
+// Time-series forecasting with an LSTM (or a GRU, or causal Conv1D layers) on the yearly sunspot numbers 1700-2008 that
 // Debian's python3-statsmodels ships: windows of past years predict the next year; the last
 // 20% of the years are the test split. Reports test MAE and RMSE against the naive forecast
 // (next year = this year) and draws forecast against truth as an SVG.
 //
-//   build/examples/strata_forecast [--cell lstm|gru] [--window 12] [--epochs 300] [--output runs/forecast]
+//   build/examples/strata_forecast [--cell lstm|gru|conv1d] [--window 12] [--epochs 300] [--output runs/forecast]
 #include <CLI/CLI.hpp>
 
 #include <cmath>
@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
   double test_fraction = 0.2;
   unsigned long seed = 1;
   app.add_option("--csv", path, "CSV with YEAR and SUNACTIVITY columns")->capture_default_str();
-  app.add_option("--cell", cell, "lstm or gru")->capture_default_str()->check(CLI::IsMember({"lstm", "gru"}));
+  app.add_option("--cell", cell, "lstm, gru or conv1d (two causal Conv1D layers)")->capture_default_str()->check(CLI::IsMember({"lstm", "gru", "conv1d"}));
   app.add_option("--window", window, "Past years per prediction")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--units", units)->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--epochs", epochs)->capture_default_str()->check(CLI::PositiveNumber);
@@ -79,11 +79,18 @@ int main(int argc, char** argv) {
                 years[first_test - 1], static_cast<long long>(n_test), years[first_test]);
 
     nn::RecurrentOptions ro(units);
-    auto model = std::make_shared<models::Sequential>(
-        Shape{window, 1},
-        std::vector<nn::LayerPtr>{cell == "gru" ? nn::LayerPtr(layers::GRU(ro)) : nn::LayerPtr(layers::LSTM(ro)),
-                                  layers::Dense(1)},
-        "forecaster");
+    std::vector<nn::LayerPtr> stack;
+    if (cell == "conv1d") {
+      // Windows are (years, 1): channels-first (1, years) for the convolutions. Causal padding
+      // keeps every output from seeing later years; dilation 2 widens the second layer's view.
+      stack = {layers::make<nn::Permute>(std::vector<std::int64_t>{2, 1}),
+               layers::Conv1D(nn::Conv1DOptions(units, 3).padding("causal").activation("relu")),
+               layers::Conv1D(nn::Conv1DOptions(units, 3).padding("causal").dilation_rate({2}).activation("relu")),
+               layers::Flatten(), layers::Dense(1)};
+    } else {
+      stack = {cell == "gru" ? nn::LayerPtr(layers::GRU(ro)) : nn::LayerPtr(layers::LSTM(ro)), layers::Dense(1)};
+    }
+    auto model = std::make_shared<models::Sequential>(Shape{window, 1}, stack, "forecaster");
     std::printf("%s\n", model->summary().c_str());
     auto trainer = train::compile(model, "adam", "mse", {"mae"}, 0.003);
     train::EarlyStoppingOptions es;
@@ -106,7 +113,7 @@ int main(int argc, char** argv) {
     }
     const Errors model_errors = errors(truth, forecast), naive_errors = errors(truth, naive);
     std::printf("\ntest years %.0f-%.0f, one year ahead:\n  %s  MAE %.2f  RMSE %.2f\n  naive (last value)  MAE %.2f  RMSE %.2f\n",
-                test_years.front(), test_years.back(), cell == "gru" ? "GRU " : "LSTM", model_errors.mae, model_errors.rmse,
+                test_years.front(), test_years.back(), cell == "gru" ? "GRU   " : cell == "conv1d" ? "Conv1D" : "LSTM  ", model_errors.mae, model_errors.rmse,
                 naive_errors.mae, naive_errors.rmse);
     std::printf("%s\n", model_errors.mae < naive_errors.mae ? "the model beats the naive forecast"
                                                             : "the model does NOT beat the naive forecast");
