@@ -173,6 +173,6 @@ TEST(InferenceFusion, FusedConvBatchNormActivationEqualsTheLayers) {
     const double scale = max_abs_diff(layer_by_layer, Tensor::zeros(layer_by_layer.shape()));
     EXPECT_GT(scale, 1e-3) << name;
     EXPECT_LT(max_abs_diff(fused, layer_by_layer) / scale, 1e-5) << name;
-    EXPECT_GT(models::InferencePlan(m->graph_nodes(), m->graph_output().get()).fused_groups(), 15u) << name;
+    EXPECT_GT(models::InferencePlan(m->graph_nodes(), {m->graph_output().get()}).fused_groups(), 15u) << name;
   }
 }

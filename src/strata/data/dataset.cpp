@@ -60,13 +60,32 @@ TensorDataset::TensorDataset(Tensor inputs, Tensor targets, std::vector<std::str
                " must have the same number of rows");
 }
 
+TensorDataset::TensorDataset(std::vector<Tensor> inputs, std::vector<Tensor> targets) {
+  STRATA_CHECK(!inputs.empty() && !targets.empty(), "TensorDataset: needs at least one input and one target tensor");
+  for (const auto* list : {&inputs, &targets})
+    for (const Tensor& t : *list)
+      STRATA_CHECK(t.defined() && t.dim() >= 1 && t.size(0) == inputs[0].size(0), "TensorDataset: every tensor needs ",
+                   inputs[0].size(0), " rows (the first input's), but one has shape ",
+                   t.defined() ? shape_str(t.shape()) : std::string("(undefined)"));
+  inputs_ = inputs[0].contiguous();
+  targets_ = targets[0].contiguous();
+  for (std::size_t i = 1; i < inputs.size(); ++i) more_inputs_.push_back(inputs[i].contiguous());
+  for (std::size_t i = 1; i < targets.size(); ++i) more_targets_.push_back(targets[i].contiguous());
+}
+
 Example TensorDataset::get(std::int64_t index) const {
   STRATA_CHECK(index >= 0 && index < size(), "dataset: index ", index, " is outside [0, ", size(), ")");
-  return {inputs_.select(0, index).clone(), targets_.select(0, index).clone()};
+  Example e{inputs_.select(0, index).clone(), targets_.select(0, index).clone(), {}, {}};
+  for (const Tensor& t : more_inputs_) e.more_inputs.push_back(t.select(0, index).clone());
+  for (const Tensor& t : more_targets_) e.more_targets.push_back(t.select(0, index).clone());
+  return e;
 }
 
 Example TensorDataset::get_batch(const std::vector<std::int64_t>& indices) const {
-  return {gather_rows(inputs_, indices), gather_rows(targets_, indices)};
+  Example e{gather_rows(inputs_, indices), gather_rows(targets_, indices), {}, {}};
+  for (const Tensor& t : more_inputs_) e.more_inputs.push_back(gather_rows(t, indices));
+  for (const Tensor& t : more_targets_) e.more_targets.push_back(gather_rows(t, indices));
+  return e;
 }
 
 Shape TensorDataset::input_shape() const { return Shape(inputs_.shape().begin() + 1, inputs_.shape().end()); }

@@ -20,6 +20,9 @@ namespace strata::data {
 struct Example {
   Tensor input;
   Tensor target;
+  // A model with several inputs or outputs: its second and later inputs / targets, in order
+  // (empty otherwise). Augmentation applies to `input` only.
+  std::vector<Tensor> more_inputs, more_targets;
 };
 
 class Dataset {
@@ -39,6 +42,8 @@ using DatasetPtr = std::shared_ptr<const Dataset>;
 class TensorDataset final : public Dataset {
  public:
   TensorDataset(Tensor inputs, Tensor targets, std::vector<std::string> class_names = {});
+  // For a model with several inputs or outputs: every tensor has the same first axis.
+  TensorDataset(std::vector<Tensor> inputs, std::vector<Tensor> targets);
   std::int64_t size() const override { return inputs_.size(0); }
   Example get(std::int64_t index) const override;
   Example get_batch(const std::vector<std::int64_t>& indices) const override;
@@ -49,6 +54,7 @@ class TensorDataset final : public Dataset {
 
  private:
   Tensor inputs_, targets_;
+  std::vector<Tensor> more_inputs_, more_targets_;
   std::vector<std::string> class_names_;
 };
 

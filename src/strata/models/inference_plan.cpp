@@ -1,5 +1,7 @@
 #include "strata/models/inference_plan.h"
 
+#include <algorithm>
+
 #include "strata/nn/layers.h"
 #include "strata/ops/ops.h"
 #include "strata/tensor/math.h"
@@ -33,14 +35,16 @@ Tensor weight(nn::Layer& layer, const std::string& name) {
 
 }  // namespace
 
-InferencePlan::InferencePlan(const std::vector<std::shared_ptr<nn::GraphNode>>& order, const nn::GraphNode* output) {
+InferencePlan::InferencePlan(const std::vector<std::shared_ptr<nn::GraphNode>>& order,
+                             const std::vector<const nn::GraphNode*>& outputs) {
   std::unordered_map<const nn::GraphNode*, std::vector<const nn::GraphNode*>> consumers;
   for (const auto& n : order)
     for (const auto& in : n->inputs) consumers[in.get()].push_back(n.get());
-  // The single consumer of `n` when `n` is not the output and feeds nothing else.
+  // The single consumer of `n` when `n` is not an output and feeds nothing else.
   auto only_consumer = [&](const nn::GraphNode* n) -> const nn::GraphNode* {
     const auto it = consumers.find(n);
-    if (n == output || it == consumers.end() || it->second.size() != 1) return nullptr;
+    const bool is_output = std::find(outputs.begin(), outputs.end(), n) != outputs.end();
+    if (is_output || it == consumers.end() || it->second.size() != 1) return nullptr;
     return it->second[0]->inputs.size() == 1 ? it->second[0] : nullptr;
   };
   for (const auto& node : order) {

@@ -32,7 +32,7 @@ struct FusedConv {
 
 class InferencePlan {
  public:
-  InferencePlan(const std::vector<std::shared_ptr<nn::GraphNode>>& order, const nn::GraphNode* output);
+  InferencePlan(const std::vector<std::shared_ptr<nn::GraphNode>>& order, const std::vector<const nn::GraphNode*>& outputs);
   // The fused group whose first node is `node`, or null.
   const FusedConv* group_starting_at(const nn::GraphNode* node) const;
   // Nodes inside a group after its first one (their outputs are never materialized).

@@ -1,5 +1,6 @@
 #include "strata/models/model.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <set>
@@ -13,29 +14,37 @@
 namespace strata::models {
 
 // ---------------------------------------------------------------- functional Model
-Model::Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& output, std::string name)
+Model::Model(const std::vector<SymbolicTensor>& inputs, const std::vector<SymbolicTensor>& outputs, std::string name)
     : Layer(std::move(name)) {
-  STRATA_CHECK(!inputs.empty() && output.defined(), "Model: needs inputs and an output");
+  STRATA_CHECK(!inputs.empty() && !outputs.empty(), "Model: needs inputs and outputs");
   for (const auto& in : inputs) {
-    STRATA_CHECK(in.node()->inputs.empty() && dynamic_cast<nn::InputLayer*>(in.node()->layer.get()),
+    STRATA_CHECK(in.defined() && in.node()->inputs.empty() && dynamic_cast<nn::InputLayer*>(in.node()->layer.get()),
                  "Model: inputs must come from Input()");
     inputs_.push_back(in.node());
   }
-  output_ = output.node();
-  // Iterative post-order DFS from the output: every node after the nodes it reads.
+  for (const auto& out : outputs) {
+    STRATA_CHECK(out.defined(), "Model: an output is undefined");
+    for (const auto& seen : outputs_)
+      STRATA_CHECK(seen != out.node(), "Model: output '", out.node()->layer->name(), "' is given twice");
+    outputs_.push_back(out.node());
+  }
+  // Iterative post-order DFS from each output: every node after the nodes it reads.
   std::unordered_set<nn::GraphNode*> visited;
-  std::vector<std::pair<nn::GraphNode*, std::size_t>> stack{{output_.get(), 0}};
-  std::unordered_map<nn::GraphNode*, std::shared_ptr<nn::GraphNode>> owner{{output_.get(), output_}};
-  visited.insert(output_.get());
-  while (!stack.empty()) {
-    auto& [node, next] = stack.back();
-    if (next < node->inputs.size()) {
-      const auto& child = node->inputs[next++];
-      owner[child.get()] = child;
-      if (visited.insert(child.get()).second) stack.push_back({child.get(), 0});
-    } else {
-      order_.push_back(owner[node]);
-      stack.pop_back();
+  std::unordered_map<nn::GraphNode*, std::shared_ptr<nn::GraphNode>> owner;
+  for (const auto& output : outputs_) {
+    if (!visited.insert(output.get()).second) continue;
+    owner[output.get()] = output;
+    std::vector<std::pair<nn::GraphNode*, std::size_t>> stack{{output.get(), 0}};
+    while (!stack.empty()) {
+      auto& [node, next] = stack.back();
+      if (next < node->inputs.size()) {
+        const auto& child = node->inputs[next++];
+        owner[child.get()] = child;
+        if (visited.insert(child.get()).second) stack.push_back({child.get(), 0});
+      } else {
+        order_.push_back(owner[node]);
+        stack.pop_back();
+      }
     }
   }
   for (const auto& node : order_)
@@ -59,7 +68,28 @@ Model::Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& ou
   }());
 }
 
-Shape Model::compute_output_shape(const std::vector<Shape>&) const { return output_->shape; }
+Shape Model::compute_output_shape(const std::vector<Shape>&) const { return outputs_.front()->shape; }
+
+std::vector<Shape> Model::input_shapes() const {
+  if (inputs_.empty()) return {input_shape()};
+  std::vector<Shape> out;
+  for (const auto& in : inputs_) out.push_back(in->shape);
+  return out;
+}
+
+std::vector<Shape> Model::output_shapes() const {
+  if (outputs_.empty()) return {output_shape()};
+  std::vector<Shape> out;
+  for (const auto& o : outputs_) out.push_back(o->shape);
+  return out;
+}
+
+std::vector<std::string> Model::output_names() const {
+  if (outputs_.empty()) return {layers().back()->name()};
+  std::vector<std::string> out;
+  for (const auto& o : outputs_) out.push_back(o->layer->name());
+  return out;
+}
 
 std::vector<LayerPtr> Model::layers() const {
   std::vector<LayerPtr> out;
@@ -133,15 +163,31 @@ void Model::apply_constraints() {
 }
 
 Variable Model::forward(const std::vector<Variable>& inputs, bool training) {
+  STRATA_CHECK(outputs_.size() == 1, "model '", name(), "' has ", outputs_.size(),
+               " outputs: run it with call_outputs (or predict_outputs), or use it as a layer only with one output");
+  return call_outputs(inputs, training).front();
+}
+
+std::vector<Variable> Model::call_outputs(const std::vector<Variable>& inputs, bool training) {
+  check_arity(inputs.size());
+  std::vector<Shape> shapes;
+  for (const auto& v : inputs) {
+    STRATA_CHECK(v.dim() >= 1, "model '", name(), "': inputs need a batch axis, got a scalar");
+    shapes.emplace_back(v.shape().begin() + 1, v.shape().end());
+  }
+  build_if_needed(shapes);
   // Inference without gradients runs fused convolution groups (inference_plan.h).
   const bool fuse = !training && !grad_enabled();
-  if (fuse && !inference_plan_) inference_plan_ = std::make_shared<InferencePlan>(order_, output_.get());
+  std::vector<const nn::GraphNode*> output_nodes;
+  for (const auto& o : outputs_) output_nodes.push_back(o.get());
+  if (fuse && !inference_plan_) inference_plan_ = std::make_shared<InferencePlan>(order_, output_nodes);
   std::unordered_map<const nn::GraphNode*, Variable> values;
   std::unordered_map<const nn::GraphNode*, int> remaining = uses_;
   for (std::size_t i = 0; i < inputs_.size(); ++i) values[inputs_[i].get()] = inputs[i];
   // Drops a value once its last reader has run, so inference holds only live activations.
   auto consumed = [&](const nn::GraphNode* in) {
-    if (--remaining[in] == 0 && in != output_.get()) values.erase(in);
+    if (--remaining[in] == 0 && std::find(output_nodes.begin(), output_nodes.end(), in) == output_nodes.end())
+      values.erase(in);
   };
   for (const auto& node : order_) {
     if (node->inputs.empty()) continue;
@@ -158,7 +204,9 @@ Variable Model::forward(const std::vector<Variable>& inputs, bool training) {
     values[node.get()] = node->layer->call(args, training);
     for (const auto& in : node->inputs) consumed(in.get());
   }
-  return values.at(output_.get());
+  std::vector<Variable> out;
+  for (const auto* o : output_nodes) out.push_back(values.at(o));
+  return out;
 }
 
 Shape Model::input_shape() const {
@@ -186,7 +234,13 @@ void Model::layer_config(nlohmann::json& c) const {
   nlohmann::json input_names = nlohmann::json::array();
   for (const auto& in : inputs_) input_names.push_back(in->layer->name());
   c["input_layers"] = input_names;
-  c["output_layer"] = output_->layer->name();
+  if (outputs_.size() == 1) {
+    c["output_layer"] = outputs_.front()->layer->name();
+  } else {
+    nlohmann::json output_names = nlohmann::json::array();
+    for (const auto& o : outputs_) output_names.push_back(o->layer->name());
+    c["output_layers"] = output_names;
+  }
 }
 
 // ---------------------------------------------------------------- summary
@@ -373,8 +427,13 @@ std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int de
       }
       std::vector<SymbolicTensor> inputs;
       for (const auto& in : c.at("input_layers")) inputs.push_back(tensor_named(tensors, in.get<std::string>(), "input"));
-      model = std::make_shared<Model>(inputs, tensor_named(tensors, c.at("output_layer").get<std::string>(), "output"),
-                                      c.value("name", std::string()));
+      std::vector<SymbolicTensor> outputs;
+      if (c.contains("output_layers")) {
+        for (const auto& out : c.at("output_layers")) outputs.push_back(tensor_named(tensors, out.get<std::string>(), "output"));
+      } else {
+        outputs.push_back(tensor_named(tensors, c.at("output_layer").get<std::string>(), "output"));
+      }
+      model = std::make_shared<Model>(inputs, outputs, c.value("name", std::string()));
     } else {
       throw Error(detail::concat("model_from_config: expected class Sequential or Functional but got \"", type, "\""));
     }

@@ -25,9 +25,14 @@ struct NamedWeight {
 class Model : public nn::Layer {
  public:
   // Functional: the graph from `inputs` to `outputs` recorded by calling layers on them.
-  Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& output, std::string name = "");
+  //   Model({image, metadata}, {class_probabilities, box})
+  // A model with several outputs runs them in one pass (call_outputs, predict_outputs); called
+  // as a layer inside another model it must have one.
+  Model(const std::vector<SymbolicTensor>& inputs, const std::vector<SymbolicTensor>& outputs, std::string name = "");
+  Model(const std::vector<SymbolicTensor>& inputs, const SymbolicTensor& output, std::string name = "")
+      : Model(inputs, std::vector<SymbolicTensor>{output}, std::move(name)) {}
   Model(const SymbolicTensor& input, const SymbolicTensor& output, std::string name = "")
-      : Model(std::vector<SymbolicTensor>{input}, output, std::move(name)) {}
+      : Model(std::vector<SymbolicTensor>{input}, std::vector<SymbolicTensor>{output}, std::move(name)) {}
 
   std::string type() const override { return "Functional"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
@@ -53,7 +58,16 @@ class Model : public nn::Layer {
   std::string summary();
   // Input shape without the batch axis (the first input's).
   Shape input_shape() const;
-  Shape output_shape() const;
+  Shape output_shape() const;  // the first output's
+  // Every input's / output's shape without the batch axis, and the outputs' layer names (what
+  // per-output losses and metrics are called by: "<name>_loss").
+  std::vector<Shape> input_shapes() const;
+  std::vector<Shape> output_shapes() const;
+  std::vector<std::string> output_names() const;
+  std::size_t num_inputs() const { return inputs_.empty() ? 1 : inputs_.size(); }
+  std::size_t num_outputs() const { return outputs_.empty() ? 1 : outputs_.size(); }
+  // Every output for a batch of every input, in one pass over the graph.
+  virtual std::vector<Variable> call_outputs(const std::vector<Variable>& inputs, bool training);
 
   // Builds the model if it knows its input shape (Sequential given an InputLayer or shape).
   virtual void ensure_built() {}
@@ -61,7 +75,8 @@ class Model : public nn::Layer {
   // The recorded graph of a functional model (empty for Sequential): its input nodes, output
   // node and every node in execution order. For tools that walk the graph (ONNX export).
   const std::vector<std::shared_ptr<nn::GraphNode>>& graph_inputs() const { return inputs_; }
-  const std::shared_ptr<nn::GraphNode>& graph_output() const { return output_; }
+  const std::shared_ptr<nn::GraphNode>& graph_output() const { return outputs_.front(); }
+  const std::vector<std::shared_ptr<nn::GraphNode>>& graph_outputs() const { return outputs_; }
   const std::vector<std::shared_ptr<nn::GraphNode>>& graph_nodes() const { return order_; }
 
   // Runs the model on a batch; `training` switches dropout and batch statistics.
@@ -76,7 +91,7 @@ class Model : public nn::Layer {
 
  private:
   std::vector<std::shared_ptr<nn::GraphNode>> inputs_;
-  std::shared_ptr<nn::GraphNode> output_;
+  std::vector<std::shared_ptr<nn::GraphNode>> outputs_;
   std::vector<std::shared_ptr<nn::GraphNode>> order_;  // topological
   std::unordered_map<const nn::GraphNode*, int> uses_;  // how many nodes read each node's output
   std::shared_ptr<const InferencePlan> inference_plan_;  // fused conv groups for no-grad inference
@@ -89,6 +104,9 @@ class Sequential final : public Model {
   Sequential(const Shape& input_shape, std::vector<LayerPtr> layers, std::string name = "");
 
   std::string type() const override { return "Sequential"; }
+  std::vector<Variable> call_outputs(const std::vector<Variable>& inputs, bool training) override {
+    return {call(inputs, training)};
+  }
   Sequential& add(LayerPtr layer);
   LayerPtr pop();
   std::vector<LayerPtr> layers() const override { return layers_; }

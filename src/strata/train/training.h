@@ -5,6 +5,14 @@
 //   train::History h = trained.fit(x, y, train::FitOptions().epochs(5).batch_size(64).validation_split(0.1));
 //   auto logs = trained.evaluate(x_test, y_test);      // {"loss": ..., "accuracy": ...}
 //   Tensor probabilities = trained.predict(x_test);
+//
+// A model with several outputs gets a loss, metrics and a weight per output, and several
+// tensors wherever it reads or writes data (logs then name each output: "<output>_loss",
+// "<output>_<metric>", and "loss" is the weighted total):
+//   auto trained = train::compile(model, "adam", {{"sparse_categorical_crossentropy", {"accuracy"}},
+//                                                 {"mse", {"mae"}, 0.5}});
+//   trained.fit({images}, {labels, boxes}, options);
+//   std::vector<Tensor> outputs = trained.predict_outputs({images});
 #pragma once
 
 #include <map>
@@ -54,28 +62,52 @@ struct FitOptions {
   STRATA_OPTION(FitOptions, int, verbose, 1)  // 0 silent, 1 progress bar, 2 one line per epoch
   STRATA_OPTION(FitOptions, std::vector<CallbackPtr>, callbacks, {})
   STRATA_OPTION(FitOptions, ClassWeights, class_weight, {})
-  Tensor validation_x, validation_y;
-  FitOptions& validation_data(Tensor x, Tensor y) {
+  std::vector<Tensor> validation_x, validation_y;  // one tensor per model input / output
+  FitOptions& validation_data(Tensor x, Tensor y) { return validation_data(std::vector<Tensor>{x}, std::vector<Tensor>{y}); }
+  FitOptions& validation_data(std::vector<Tensor> x, std::vector<Tensor> y) {
     validation_x = std::move(x);
     validation_y = std::move(y);
     return *this;
   }
 };
 
+// One output of a model under training: its loss, the metrics reported for it and its weight
+// in the total loss (Keras' loss_weights).
+struct OutputTarget {
+  Loss loss;
+  std::vector<std::string> metrics;
+  double weight = 1.0;
+};
+// The same by name, for compile(): {"mse", {"mae"}, 0.5}.
+struct OutputLoss {
+  std::string loss;
+  std::vector<std::string> metrics = {};
+  double weight = 1.0;
+  bool from_logits = false;
+};
+
 class Trainer {
  public:
   Trainer(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
           std::vector<std::string> metrics);
+  // One target per model output, in the model's output order.
+  Trainer(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer,
+          std::vector<OutputTarget> outputs);
 
   // x [N, ...] f32; y: i64 labels [N] or f32 targets [N, ...].
   History fit(const Tensor& x, const Tensor& y, const FitOptions& options = {});
+  // A model with several inputs or outputs: one tensor per input and per output, same N.
+  History fit(const std::vector<Tensor>& x, const std::vector<Tensor>& y, const FitOptions& options = {});
   // From a data pipeline (its batch size, shuffling, augmentation and workers apply; the
   // options' batch_size, validation_split, validation_data and shuffle do not).
   History fit(data::DataLoader& train, const FitOptions& options = {}, data::DataLoader* validation = nullptr);
   Logs evaluate(const Tensor& x, const Tensor& y, int batch_size = 256);
+  Logs evaluate(const std::vector<Tensor>& x, const std::vector<Tensor>& y, int batch_size = 256);
   Logs evaluate(data::DataLoader& loader);
-  // Model outputs for x, in inference mode without recording gradients.
+  // Model outputs for x, in inference mode without recording gradients (the first output).
   Tensor predict(const Tensor& x, int batch_size = 256);
+  // Every output, for one tensor per model input.
+  std::vector<Tensor> predict_outputs(const std::vector<Tensor>& x, int batch_size = 256);
   // One optimizer step on one batch; returns the batch's loss and metrics.
   Logs train_on_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight = Tensor());
 
@@ -86,9 +118,11 @@ class Trainer {
   models::Model& model() { return *model_; }
   const std::shared_ptr<models::Model>& model_ptr() const { return model_; }
   optim::Optimizer& optimizer() { return *optimizer_; }
-  const Loss& loss() const { return loss_; }
-  const std::vector<std::string>& metrics() const { return metrics_; }
-  // What compile() was given, for saving: {"loss", "from_logits", "metrics", "seed"}.
+  const Loss& loss() const { return outputs_.front().loss; }  // the first output's
+  const std::vector<std::string>& metrics() const { return outputs_.front().metrics; }
+  const std::vector<OutputTarget>& outputs() const { return outputs_; }
+  // What compile() was given, for saving: {"loss", "from_logits", "metrics", "seed"}, and for
+  // several outputs "outputs": [{"loss", "from_logits", "metrics", "weight"}, ...].
   nlohmann::json training_config() const;
   // Each epoch reseeds the global generator from (seed, epoch), so shuffling, dropout and
   // augmentation of epoch e are the same whether training ran straight through or resumed
@@ -100,20 +134,25 @@ class Trainer {
 
  private:
   struct Batch {
-    Variable loss;
-    Tensor output;
+    Variable loss;                     // the weighted total (plus regularization in training)
+    std::vector<double> output_losses;  // each output's own loss
+    std::vector<Tensor> outputs;
   };
-  Batch run_batch(const Tensor& x, const Tensor& y, const Tensor& sample_weight, bool training);
-  // Fresh streaming metrics for compile()'s names ("accuracy" follows the loss: sparse,
-  // categorical or binary).
-  std::vector<metrics::MetricPtr> make_metrics() const;
-  // One optimizer step; returns the loss and the model output.
-  Batch step(const Tensor& x, const Tensor& y, const Tensor& sample_weight);
+  Batch run_batch(const data::Example& batch, const Tensor& sample_weight, bool training);
+  // Fresh streaming metrics for compile()'s names, per output ("accuracy" follows the loss:
+  // sparse, categorical or binary).
+  std::vector<std::vector<metrics::MetricPtr>> make_metrics() const;
+  // The logs of a pass: "loss" and the metrics, with each output's name in front when there
+  // are several ("<output>_loss", "<output>_<metric>").
+  Logs logs_of(double loss, const std::vector<double>& output_losses,
+               const std::vector<std::vector<metrics::MetricPtr>>& metrics) const;
+  // One optimizer step; returns the loss and the model outputs.
+  Batch step(const data::Example& batch, const Tensor& sample_weight);
 
   std::shared_ptr<models::Model> model_;
   std::unique_ptr<optim::Optimizer> optimizer_;
-  Loss loss_;
-  std::vector<std::string> metrics_;
+  std::vector<OutputTarget> outputs_;
+  std::vector<std::string> output_names_;
   std::uint64_t seed_;
 };
 
@@ -128,6 +167,9 @@ Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimiz
                 std::vector<std::string> metrics = {}, double learning_rate = 0.0, bool from_logits = false);
 Trainer compile(std::shared_ptr<models::Model> model, std::unique_ptr<optim::Optimizer> optimizer, Loss loss,
                 std::vector<std::string> metrics = {});
+// A loss, metrics and weight per model output, in the model's output order.
+Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimizer, const std::vector<OutputLoss>& outputs,
+                double learning_rate = 0.0);
 
 // Resumes from a loaded model file: its optimizer and state, loss, metrics and seed
 // (a file without training state gets Adam and sparse categorical cross-entropy).

@@ -159,6 +159,12 @@ const std::map<std::string, Exporter::Family>& Exporter::families() {
 }
 
 std::string Exporter::model(models::Model& m, const std::vector<std::string>& inputs) {
+  const std::vector<std::string> outputs = model_outputs(m, inputs);
+  if (outputs.size() != 1) throw Unsupported("a nested model with several outputs");
+  return outputs.front();
+}
+
+std::vector<std::string> Exporter::model_outputs(models::Model& m, const std::vector<std::string>& inputs) {
   std::map<const nn::GraphNode*, std::string> names;
   if (nn::is<models::Sequential>(m)) {
     std::string x = inputs.at(0);
@@ -168,7 +174,7 @@ std::string Exporter::model(models::Model& m, const std::vector<std::string>& in
       x = layer(l, {x}, {shape});
       shape = l->compute_output_shape({shape});
     }
-    return x;
+    return {x};
   }
   for (std::size_t i = 0; i < m.graph_inputs().size(); ++i) names[m.graph_inputs()[i].get()] = inputs.at(i);
   for (const auto& n : m.graph_nodes()) {
@@ -181,7 +187,9 @@ std::string Exporter::model(models::Model& m, const std::vector<std::string>& in
     }
     names[n.get()] = layer(n->layer, in, shapes);
   }
-  return names.at(m.graph_output().get());
+  std::vector<std::string> outputs;
+  for (const auto& o : m.graph_outputs()) outputs.push_back(names.at(o.get()));
+  return outputs;
 }
 
 std::string Exporter::layer(const nn::LayerPtr& l, const std::vector<std::string>& in, const std::vector<Shape>& shapes) {
@@ -236,7 +244,7 @@ void export_onnx(models::Model& model, const std::string& path) {
       set_value_info(*graph.add_input(), in->layer->name(), in->shape);
     }
   }
-  const std::string output = exporter.model(model, inputs);
+  const std::vector<std::string> outputs = exporter.model_outputs(model, inputs);
   opset->set_version(exporter.opset());
   proto.set_ir_version(exporter.opset() > 13 ? 8 : 7);  // IR 8 (ONNX 1.10+) is the first to carry opset 17
   if (!exporter.problems.empty()) {
@@ -244,7 +252,8 @@ void export_onnx(models::Model& model, const std::string& path) {
     for (const auto& p : exporter.problems) message += "\n" + p;
     throw Error(message);
   }
-  set_value_info(*graph.add_output(), output, model.output_shape());
+  const std::vector<Shape> output_shapes = model.output_shapes();
+  for (std::size_t i = 0; i < outputs.size(); ++i) set_value_info(*graph.add_output(), outputs[i], output_shapes[i]);
   std::string bytes;
   STRATA_CHECK(proto.SerializeToString(&bytes), "ONNX export: the model is too large for one protobuf (2 GiB)");
   io::write_file_atomically(path, bytes);

@@ -31,6 +31,8 @@ class Exporter {
   // Emits `layer` reading tensors `inputs` (per-example shapes `shapes`); returns its output name.
   std::string layer(const nn::LayerPtr& layer, const std::vector<std::string>& inputs, const std::vector<Shape>& shapes);
   std::string model(models::Model& model, const std::vector<std::string>& inputs);
+  // Every output's name of a model's graph (model() is the one output of a nested model).
+  std::vector<std::string> model_outputs(models::Model& model, const std::vector<std::string>& inputs);
   std::vector<std::string> problems;
   // The opset the exported nodes need: 13, or more when a node exists only from a later one
   // (LayerNormalization: 17).

@@ -317,13 +317,19 @@ std::shared_ptr<models::Model> Importer::run() {
     for (const auto& p : problems_) message += "\n" + p;
     throw Error(message);
   }
-  STRATA_CHECK(g.output_size() == 1, "ONNX import: the graph has ", g.output_size(),
-               " outputs; a Strata model has one (extract the part you need first)");
-  const auto it = values_.find(g.output(0).name());
-  STRATA_CHECK(it != values_.end() && it->second.symbol.defined(), "ONNX import: the output '", g.output(0).name(),
-               "' is not computed from the inputs");
+  STRATA_CHECK(g.output_size() >= 1, "ONNX import: the graph has no outputs");
+  std::vector<nn::SymbolicTensor> outputs;
+  for (const auto& out : g.output()) {
+    const auto it = values_.find(out.name());
+    STRATA_CHECK(it != values_.end() && it->second.symbol.defined(), "ONNX import: the output '", out.name(),
+                 "' is not computed from the inputs");
+    for (const auto& seen : outputs)
+      STRATA_CHECK(seen.node() != it->second.symbol.node(), "ONNX import: the output '", out.name(),
+                   "' is another output's tensor again");
+    outputs.push_back(it->second.symbol);
+  }
   std::string name = options_.model_name.empty() ? sanitize(g.name()) : options_.model_name;
-  return std::make_shared<models::Model>(inputs, it->second.symbol, name.empty() ? "onnx_model" : name);
+  return std::make_shared<models::Model>(inputs, outputs, name.empty() ? "onnx_model" : name);
 }
 
 }  // namespace onnx_importer
