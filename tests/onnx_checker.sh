@@ -11,7 +11,7 @@ STRATA_ONNX_EXPORT_DIR="$dir" "$1" --gtest_filter='OnnxExport.EveryZooArchitectu
 /usr/bin/python3 - "$dir" <<'PY'
 import os, sys, onnx
 files = sorted(f for f in os.listdir(sys.argv[1]) if f.endswith(".onnx"))
-assert len(files) >= 13, files
+assert len(files) >= 14, files
 for f in files:
     model = onnx.load(os.path.join(sys.argv[1], f))
     onnx.checker.check_model(model, full_check=True)

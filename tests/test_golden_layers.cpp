@@ -1,7 +1,8 @@
 // Layers against PyTorch, forward and gradients: LayerNormalization, GroupNormalization,
 // UnitNormalization (LayerNorm, GroupNorm, F.normalize), Conv1D/2D/3DTranspose
 // (ConvTranspose1d/2d/3d), Conv1D (causal too) and Conv3D (Conv1d/3d), Max/AveragePooling1D/3D
-// (MaxPool1d/3d with dilation, AvgPool1d/3d),
+// (MaxPool1d/3d with dilation, AvgPool1d/3d), UpSampling1D/2D/3D (F.interpolate), Cropping3D and
+// ZeroPadding1D (F.pad),
 // from tests/golden/torch_layer_golden.json made by tools/golden/make_layer_golden.py. Each case
 // builds the layer from its config, sets its weights, and runs in f32 and in f64.
 #include <gtest/gtest.h>
@@ -26,7 +27,7 @@ class GoldenLayers : public ::testing::TestWithParam<DType> {};
 TEST_P(GoldenLayers, MatchPyTorch) {
   const DType dt = GetParam();
   const double tolerance = dt == DType::f32 ? 2e-4 : 1e-9;
-  ASSERT_GE(golden()["cases"].size(), 20u);
+  ASSERT_GE(golden()["cases"].size(), 25u);
   for (const auto& c : golden()["cases"]) {
     const std::string name = c["name"];
     SCOPED_TRACE(name);

@@ -151,9 +151,10 @@ TEST(OnnxExport, Conv2DTransposeRoundTripsWithIdenticalOutputs) {
   if (!keep) fs::remove(path);
 }
 
-// Sequences and volumes: Conv1D (causal and "same"), SeparableConv1D, pooling of rank 1 and 3
-// (dilated max pooling too), Conv1D/3DTranspose and global pooling export as ONNX's Conv,
-// ConvTranspose and pools of the same rank and come back with identical outputs.
+// Sequences, volumes and images: Conv1D (causal and "same"), SeparableConv1D, pooling of rank 1
+// and 3 (dilated max pooling too), Conv1D/3DTranspose, global pooling, ZeroPadding, Cropping,
+// UpSampling (nearest and bilinear) and SpatialDropout export as ONNX's Conv, ConvTranspose,
+// pools, Pad, Slice, Resize and Identity and come back with identical outputs.
 TEST(OnnxExport, Rank1And3LayersRoundTripWithIdenticalOutputs) {
   manual_seed(10);
   auto seq_in = nn::Input({3, 16});
@@ -163,14 +164,20 @@ TEST(OnnxExport, Rank1And3LayersRoundTripWithIdenticalOutputs) {
   dilated->dilation({2});
   s = layers::AveragePooling1D(2)(dilated(s));  // 14 -> 7
   s = layers::Conv1DTranspose(2, 3, 2, "same")(s);
+  s = layers::UpSampling1D(2)(layers::Cropping1D(1)(layers::ZeroPadding1D(2)(s)));
   auto seq = std::make_shared<models::Model>(seq_in, layers::Dense(2)(layers::GlobalMaxPooling1D()(s)));
   auto vol_in = nn::Input({2, 6, 6, 6});
   auto v = layers::Conv3D(nn::Conv3DOptions(3, 3).padding("same").activation("relu"))(vol_in);
   v = layers::MaxPooling3D(2)(v);
   v = layers::Conv3DTranspose(2, 2, 2)(v);
+  v = layers::UpSampling3D(2)(layers::SpatialDropout3D(0.3)(layers::Cropping3D(1)(layers::ZeroPadding3D(1)(v))));
   auto vol = std::make_shared<models::Model>(vol_in, layers::GlobalAveragePooling3D()(layers::AveragePooling3D(3, 2)(v)));
+  auto image_in = nn::Input({2, 5, 6});
+  auto i = layers::UpSampling2D(2, "bilinear")(layers::Cropping<2>({{{1, 0}, {0, 2}}})(image_in));
+  auto image = std::make_shared<models::Model>(image_in, layers::Conv2D(3, 3)(layers::UpSampling2D(3)(i)));
   const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
-  for (const auto& [name, m] : {std::pair{std::string("sequence_conv"), seq}, std::pair{std::string("volume_conv"), vol}}) {
+  for (const auto& [name, m] : {std::pair{std::string("sequence_conv"), seq}, std::pair{std::string("volume_conv"), vol},
+                                std::pair{std::string("image_upsampling"), image}}) {
     const auto path = keep ? fs::path(keep) / (name + ".onnx") : temp_file(name + ".onnx");
     interop::export_onnx(*m, path.string());
     auto back = interop::import_onnx(path.string());
@@ -181,6 +188,9 @@ TEST(OnnxExport, Rank1And3LayersRoundTripWithIdenticalOutputs) {
     EXPECT_EQ(run(*back, x).shape(), run(*m, x).shape()) << name;
     EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0) << name;
     EXPECT_EQ(back->count_params(), m->count_params()) << name;
+    int upsampling = 0;  // ONNX's Resize comes back as Keras' UpSampling where it is one
+    for (const auto& l : back->layers()) upsampling += l->type().rfind("UpSampling", 0) == 0;
+    EXPECT_EQ(upsampling, name == "image_upsampling" ? 2 : 1) << name;
     if (!keep) fs::remove(path);
   }
 }

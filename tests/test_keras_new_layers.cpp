@@ -148,3 +148,51 @@ TEST(KerasImport, VolumeConvolutionAndPoolingLayers) {
   ASSERT_EQ(got.shape(), (Shape{2, 2}));
   EXPECT_LT(max_abs_diff(got, want), 1e-5);
 }
+
+// Padding, cropping, upsampling and spatial dropout of every rank import with Keras' argument
+// forms (one integer, one pair, a pair per axis) and give what the Strata layers give.
+TEST(KerasImport, PaddingCroppingUpsamplingAndSpatialDropout) {
+  const auto sequential = [](Json input_shape, Json layers) {
+    layers.insert(layers.begin(), Json{{"class_name", "InputLayer"}, {"config", {{"name", "input"}, {"batch_shape", input_shape}}}});
+    return Json{{"class_name", "Sequential"}, {"config", {{"name", "net"}, {"layers", layers}}}};
+  };
+  const Json seq = sequential({nullptr, 5, 2}, Json::array({
+      {{"class_name", "ZeroPadding1D"}, {"config", {{"name", "pad"}, {"padding", {2, 1}}}}},
+      {{"class_name", "UpSampling1D"}, {"config", {{"name", "up"}, {"size", 2}}}},
+      {{"class_name", "Cropping1D"}, {"config", {{"name", "crop"}, {"cropping", {1, 3}}}}},
+      {{"class_name", "SpatialDropout1D"}, {"config", {{"name", "drop"}, {"rate", 0.5}}}},
+  }));
+  auto imported = interop::keras::build_model(seq, {}, "test model");
+  const Tensor x = Tensor::normal({2, 5, 2}, 0, 1);
+  // By hand, in Keras' (steps, channels): pad 2 + 1 steps, repeat each step twice, drop 1 + 3.
+  Tensor padded = Tensor::zeros({2, 8, 2});
+  padded.slice(1, 2, 7).copy_(x);
+  Tensor up = Tensor::zeros({2, 16, 2});
+  for (std::int64_t t = 0; t < 16; ++t) up.slice(1, t, t + 1).copy_(padded.slice(1, t / 2, t / 2 + 1));
+  const Tensor want = up.slice(1, 1, 13).contiguous();
+  const Tensor got = imported->call({Variable(x)}, false).value();
+  ASSERT_EQ(got.shape(), want.shape());
+  EXPECT_EQ(max_abs_diff(got, want), 0.0);
+
+  const Json image = sequential({nullptr, 4, 6, 3}, Json::array({
+      {{"class_name", "ZeroPadding2D"}, {"config", {{"name", "pad"}, {"padding", {{1, 0}, {2, 1}}}}}},
+      {{"class_name", "UpSampling2D"}, {"config", {{"name", "up"}, {"size", {2, 1}}, {"interpolation", "bilinear"}}}},
+      {{"class_name", "Cropping2D"}, {"config", {{"name", "crop"}, {"cropping", {1, 2}}}}},
+  }));
+  auto imported_image = interop::keras::build_model(image, {}, "test model");
+  auto in = nn::Input({3, 4, 6});
+  auto direct = std::make_shared<models::Model>(
+      in, layers::Cropping<2>({{{1, 1}, {2, 2}}})(layers::make<nn::UpSampling2D>(nn::UpSampling2D::Size{2, 1}, "bilinear")(
+              layers::ZeroPadding<2>({{{1, 0}, {2, 1}}})(in))));
+  const Tensor xi = Tensor::normal({2, 3, 4, 6}, 0, 1);
+  EXPECT_EQ(max_abs_diff(imported_image->call({Variable(xi)}, false).value(), direct->call({Variable(xi)}, false).value()), 0.0);
+  EXPECT_EQ(imported_image->output_shape(), (Shape{3, 8, 5}));
+
+  const Json volume = sequential({nullptr, 2, 3, 2, 1}, Json::array({
+      {{"class_name", "UpSampling3D"}, {"config", {{"name", "up"}, {"size", {1, 2, 2}}}}},
+      {{"class_name", "ZeroPadding3D"}, {"config", {{"name", "pad"}, {"padding", 1}}}},
+      {{"class_name", "Cropping3D"}, {"config", {{"name", "crop"}, {"cropping", {{0, 1}, {1, 0}, {2, 2}}}}}},
+      {{"class_name", "SpatialDropout3D"}, {"config", {{"name", "drop"}, {"rate", 0.2}}}},
+  }));
+  EXPECT_EQ(interop::keras::build_model(volume, {}, "test model")->output_shape(), (Shape{1, 3, 7, 2}));
+}

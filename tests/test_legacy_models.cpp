@@ -49,7 +49,19 @@ const std::set<std::string> kNewerCases = {"Identity",
                                            "GlobalMaxPooling1D",
                                            "GlobalAveragePooling1D",
                                            "GlobalMaxPooling3D",
-                                           "GlobalAveragePooling3D"};
+                                           "GlobalAveragePooling3D",
+                                           "ZeroPadding1D",
+                                           "ZeroPadding3D",
+                                           "Cropping1D",
+                                           "Cropping2D",
+                                           "Cropping3D",
+                                           "UpSampling1D",
+                                           "UpSampling2D",
+                                           "UpSampling2DBilinear",
+                                           "UpSampling3D",
+                                           "SpatialDropout1D",
+                                           "SpatialDropout2D",
+                                           "SpatialDropout3D"};
 
 }  // namespace
 

@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """Makes tests/golden/torch_layer_golden.json: PyTorch's LayerNorm, GroupNorm, F.normalize,
-ConvTranspose1d/2d/3d, Conv1d/Conv3d, MaxPool1d/3d (dilated) and AvgPool1d/3d (float64) on fixed inputs with random weights: the output and the
+ConvTranspose1d/2d/3d, Conv1d/Conv3d, MaxPool1d/3d (dilated), AvgPool1d/3d, F.interpolate
+(UpSampling) and F.pad (ZeroPadding, Cropping) (float64) on fixed inputs with random weights: the output and the
 gradients of sum(y * g_y) with respect to the input and every weight. Each case names the
 Strata layer config it corresponds to and its weights by Strata's names
 (tests/test_golden_layers.cpp builds the layer from the config, sets the weights, and
@@ -145,6 +146,25 @@ cases.append(pool("max_pool1d_dilated", "max", (11,), (3,), (2,), (1,), dilation
 cases.append(pool("avg_pool1d_ceil_include_pad", "avg", (8,), (3,), (2,), (1,), ceil_mode=True, count_include_pad=True))
 cases.append(pool("max_pool3d_dilated", "max", (5, 6, 5), (2, 2, 3), (1, 2, 2), (1, 0, 1), dilation=(2, 1, 1)))
 cases.append(pool("avg_pool3d", "avg", (4, 5, 4), (2, 3, 2), (2, 2, 1), (0, 1, 1)))
+
+# UpSampling: nearest repeats each position (F.interpolate "nearest" with an integer scale),
+# bilinear uses half-pixel centres (align_corners=False); ZeroPadding and Cropping are F.pad
+# with positive and negative pads.
+x = torch.randn(2, 3, 5)
+cases.append(run("upsampling1d", {"class_name": "UpSampling1D", "config": {"size": [3]}},
+                 x, lambda x: F.interpolate(x, scale_factor=3, mode="nearest"), []))
+x = torch.randn(2, 2, 3, 4)
+cases.append(run("upsampling2d_bilinear", {"class_name": "UpSampling2D", "config": {"size": [2, 3], "interpolation": "bilinear"}},
+                 x, lambda x: F.interpolate(x, scale_factor=(2, 3), mode="bilinear", align_corners=False), []))
+x = torch.randn(1, 2, 2, 3, 2)
+cases.append(run("upsampling3d", {"class_name": "UpSampling3D", "config": {"size": [2, 1, 3]}},
+                 x, lambda x: F.interpolate(x, scale_factor=(2, 1, 3), mode="nearest"), []))
+x = torch.randn(2, 2, 4, 5, 3)
+cases.append(run("cropping3d", {"class_name": "Cropping3D", "config": {"cropping": [[1, 0], [1, 2], [0, 1]]}},
+                 x, lambda x: F.pad(x, (0, -1, -1, -2, -1, 0)), []))
+x = torch.randn(2, 3, 6)
+cases.append(run("zero_padding1d", {"class_name": "ZeroPadding1D", "config": {"padding": [2, 1]}},
+                 x, lambda x: F.pad(x, (2, 1)), []))
 
 out = pathlib.Path(__file__).resolve().parents[2] / "tests" / "golden" / "torch_layer_golden.json"
 out.write_text(json.dumps({"torch_version": torch.__version__, "cases": cases}) + "\n")

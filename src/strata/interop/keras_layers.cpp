@@ -246,6 +246,30 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     if (type.ends_with("1D")) return sequence_layer(std::make_shared<nn::GlobalPooling1D>(kind, false), false);
     return volume_layer(std::make_shared<nn::GlobalPooling3D>(kind, c.value("keepdims", false)));
   }
+  if (type.rfind("UpSampling", 0) == 0 || type.rfind("Cropping", 0) == 0 || type.rfind("SpatialDropout", 0) == 0 ||
+      type == "ZeroPadding1D" || type == "ZeroPadding3D") {
+    const char rank = type.back() == 'D' ? type[type.size() - 2] : '0';
+    const auto make = [&]<std::size_t Rank>() -> nn::LayerPtr {
+      if (type.rfind("UpSampling", 0) == 0)
+        return std::make_shared<nn::UpSampling<Rank>>(sizes<Rank>(c, "size", 2), c.value("interpolation", std::string("nearest")));
+      if (type.rfind("SpatialDropout", 0) == 0) return std::make_shared<nn::SpatialDropout<Rank>>(c.at("rate").get<double>());
+      // Padding / cropping: one integer, (begin, end) for 1-D, or one integer or pair per axis.
+      const bool pad = type.rfind("ZeroPadding", 0) == 0;
+      const Json& p = c.at(pad ? "padding" : "cropping");
+      std::array<std::array<std::int64_t, 2>, Rank> amounts{};
+      for (std::size_t i = 0; i < Rank; ++i) {
+        const Json& axis = p.is_number() ? p : Rank == 1 ? p : p.at(i);
+        amounts[i] = axis.is_number() ? std::array<std::int64_t, 2>{axis.get<std::int64_t>(), axis.get<std::int64_t>()}
+                                      : axis.get<std::array<std::int64_t, 2>>();
+      }
+      if (pad) return std::make_shared<nn::ZeroPadding<Rank>>(amounts);
+      return std::make_shared<nn::Cropping<Rank>>(amounts);
+    };
+    if (rank == '1') return sequence_layer(make.operator()<1>(), true);
+    if (rank == '3') return volume_layer(make.operator()<3>());
+    STRATA_CHECK(rank == '2' && in_shape.size() == 3, type, " on input of shape ", shape_str(in_shape), " (expects an image)");
+    return apply(name, make.operator()<2>(), in);
+  }
   if (type == "BatchNormalization") {
     const auto axis = c.value("axis", Json(-1));
     const std::int64_t a = axis.is_array() ? axis.at(0).get<std::int64_t>() : axis.get<std::int64_t>();

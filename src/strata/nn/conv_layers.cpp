@@ -97,27 +97,6 @@ LayerPtr Conv2D::from_config(Kind kind, const nlohmann::json& c) {
   return std::make_shared<Conv2D>(o.name(config::name(c)), kind);
 }
 
-// ---------------------------------------------------------------- ZeroPadding2D
-ZeroPadding2D::ZeroPadding2D(std::array<Size2, 2> padding, std::string name)
-    : Layer(std::move(name)), padding_(padding) {
-  for (const auto& p : padding_)
-    STRATA_CHECK(p[0] >= 0 && p[1] >= 0, "ZeroPadding2D: padding must be >= 0");
-}
-
-Shape ZeroPadding2D::compute_output_shape(const std::vector<Shape>& in) const {
-  STRATA_CHECK(in[0].size() == 3, "ZeroPadding2D: expects input (C, H, W) but got ", shape_str(in[0]));
-  return {in[0][0], in[0][1] + padding_[0][0] + padding_[0][1], in[0][2] + padding_[1][0] + padding_[1][1]};
-}
-
-Variable ZeroPadding2D::forward(const std::vector<Variable>& in, bool) {
-  return ops::pad(in[0], {{padding_[0][0], padding_[0][1]}, {padding_[1][0], padding_[1][1]}});
-}
-
-void ZeroPadding2D::layer_config(nlohmann::json& c) const { c["padding"] = padding_; }
-LayerPtr ZeroPadding2D::from_config(const nlohmann::json& c) {
-  return std::make_shared<ZeroPadding2D>(config::require<Padding2>(c, "padding"), config::name(c));
-}
-
 // ---------------------------------------------------------------- BatchNormalization
 BatchNormalization::BatchNormalization(BatchNormalizationOptions o) : Layer(o.name_), o_(std::move(o)) {
   STRATA_CHECK(o_.momentum_ >= 0 && o_.momentum_ < 1, "BatchNormalization: momentum must be in [0, 1), got ", o_.momentum_);
@@ -163,7 +142,6 @@ LayerPtr separable_conv2d(const nlohmann::json& c) { return Conv2D::from_config(
 const LayerRegistrar conv2d_registrar("Conv2D", conv2d);
 const LayerRegistrar depthwise_conv2d_registrar("DepthwiseConv2D", depthwise_conv2d);
 const LayerRegistrar separable_conv2d_registrar("SeparableConv2D", separable_conv2d);
-const LayerRegistrar zero_padding2d_registrar("ZeroPadding2D", ZeroPadding2D::from_config);
 const LayerRegistrar batch_normalization_registrar("BatchNormalization", BatchNormalization::from_config);
 }  // namespace
 

@@ -1,10 +1,11 @@
-// 2-D convolution, padding and batch-normalization layers (NCHW: inputs are (C, H, W)).
+// 2-D convolution and batch-normalization layers (NCHW: inputs are (C, H, W)).
 #pragma once
 
 #include <array>
 
 #include "strata/nn/core_layers.h"
-#include "strata/nn/layers/pooling.h"  // MaxPooling2D and the other pooling layers of every rank
+#include "strata/nn/layers/pooling.h"       // MaxPooling2D and the other pooling layers of every rank
+#include "strata/nn/layers/zero_padding.h"  // ZeroPadding1D/2D/3D
 
 namespace strata::nn {
 
@@ -93,23 +94,6 @@ class Conv2D : public Layer {
   Weight* kernel_ = nullptr;     // depthwise kernel for the depthwise kinds
   Weight* pointwise_ = nullptr;  // separable only
   Weight* bias_ = nullptr;
-};
-
-class ZeroPadding2D final : public Layer {
- public:
-  // ((top, bottom), (left, right))
-  explicit ZeroPadding2D(std::array<Size2, 2> padding, std::string name = "");
-  explicit ZeroPadding2D(std::int64_t p = 1, std::string name = "") : ZeroPadding2D({Size2{p, p}, Size2{p, p}}, std::move(name)) {}
-  static LayerPtr from_config(const nlohmann::json& c);
-  std::string type() const override { return "ZeroPadding2D"; }
-  Shape compute_output_shape(const std::vector<Shape>& in) const override;
-
- protected:
-  Variable forward(const std::vector<Variable>& in, bool) override;
-  void layer_config(nlohmann::json& c) const override;
-
- private:
-  std::array<Size2, 2> padding_;
 };
 
 // The options Keras' normalization layers share (BatchNormalization, LayerNormalization,

@@ -43,7 +43,6 @@ inline Handle<nn::Conv2D> SeparableConv2D(nn::Conv2DOptions o) {
 inline Handle<nn::Conv2D> SeparableConv2D(std::int64_t filters, std::int64_t kernel, const std::string& padding = nn::Conv2DOptions::default_padding) {
   return SeparableConv2D(nn::Conv2DOptions(filters, kernel).padding(padding));
 }
-inline Handle<nn::ZeroPadding2D> ZeroPadding2D(std::int64_t p = 1) { return make<nn::ZeroPadding2D>(p); }
 inline Handle<nn::BatchNormalization> BatchNormalization(nn::BatchNormalizationOptions o = {}) {
   return make<nn::BatchNormalization>(std::move(o));
 }

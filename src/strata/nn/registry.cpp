@@ -47,7 +47,7 @@ bool is_int64(const Json& v) {
 
 void check_integer_fields(const Json& config, const std::string& type) {
   static const std::set<std::string> integer_keys = {
-      "units", "filters", "kernel_size", "strides", "dilation_rate", "groups", "depth_multiplier", "pool_size", "output_padding", "dilation",
+      "units", "filters", "kernel_size", "strides", "dilation_rate", "groups", "depth_multiplier", "pool_size", "output_padding", "dilation", "size", "cropping",
       "padding", "explicit_padding", "input_dim", "output_dim", "shape", "target_shape", "axis", "axes", "dims",
       "starts", "ends", "steps", "indices", "indices_shape", "constant_shape", "sizes", "pads", "shared_axes"};
   if (!config.is_object()) return;

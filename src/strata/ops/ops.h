@@ -176,6 +176,9 @@ Variable log_softmax(const Variable& x, std::int64_t axis = -1);
 // Inverted dropout: in training zeroes each element with probability `rate` and scales the
 // rest by 1/(1-rate); the identity otherwise.
 Variable dropout(const Variable& x, double rate, bool training, Generator* generator = nullptr);
+// With a mask of `noise_shape` (x's shape with 1 on the axes the mask is shared along, as
+// Keras' noise_shape): SpatialDropout's [N, C, 1, 1] drops whole channels.
+Variable dropout(const Variable& x, double rate, bool training, const Shape& noise_shape, Generator* generator = nullptr);
 
 // ---------------------------------------------------------------- sequences (sequence.cpp)
 // Rows of `table` [V, D] picked by integer-valued `indices` (any shape, any dtype): output

@@ -253,6 +253,31 @@ void Importer::layer_norm(const NodeProto& n) {
 
 // ------------------------------------------------------------------ activations
 
+namespace {
+// Keras' UpSampling1D/2D/3D when a Resize is one: integer scales on the spatial axes of
+// (C, *spatial), the channel kept, and nearest with asymmetric floor (repeat) or, in 2-D,
+// linear with half-pixel centres (bilinear); null otherwise (the general Resize layer stays).
+template <std::size_t Rank>
+nn::LayerPtr upsampling(const std::vector<double>& scales, const std::string& interpolation) {
+  typename nn::UpSampling<Rank>::Size size{};
+  for (std::size_t i = 0; i < Rank; ++i) size[i] = static_cast<std::int64_t>(scales[i + 1]);
+  return std::make_shared<nn::UpSampling<Rank>>(size, interpolation);
+}
+nn::LayerPtr as_upsampling(const nn::ResizeOptions& o, std::size_t example_rank) {
+  const std::vector<double>& s = o.scales_;
+  if (s.empty() || s.size() != example_rank || example_rank < 2 || example_rank > 4 || s[0] != 1.0) return nullptr;
+  for (std::size_t i = 1; i < s.size(); ++i)
+    if (s[i] < 1.0 || s[i] > 65536.0 || s[i] != std::floor(s[i])) return nullptr;
+  const bool repeat = o.mode_ == "nearest" && o.coordinate_transformation_mode_ == "asymmetric" && o.nearest_mode_ == "floor";
+  const bool bilinear = o.mode_ == "linear" && o.coordinate_transformation_mode_ == "half_pixel" && example_rank == 3;
+  if (!repeat && !bilinear) return nullptr;
+  const std::string interpolation = repeat ? "nearest" : "bilinear";
+  if (example_rank == 2) return upsampling<1>(s, interpolation);
+  if (example_rank == 3) return upsampling<2>(s, interpolation);
+  return upsampling<3>(s, interpolation);
+}
+}  // namespace
+
 void Importer::resize(const NodeProto& n) {
   const bool upsample = n.op_type() == "Upsample";
   std::string mode = attr_string(n, "mode", "nearest");
@@ -290,6 +315,10 @@ void Importer::resize(const NodeProto& n) {
   }
   if (sizes.empty()) o.scales(scales);
   else o.sizes(Shape(sizes.begin(), sizes.end()));
+  if (const nn::LayerPtr up = as_upsampling(o, shape.size() - (leading_ ? 1 : 0))) {
+    set_symbol(n, add_layer(n, up, {sym_in(n, 0)}));
+    return;
+  }
   set_symbol(n, add_layer(n, std::make_shared<nn::Resize>(o), {sym_in(n, 0)}));
 }
 

@@ -290,9 +290,43 @@ std::string Exporter::export_shape_ops(const LayerCall& call) {
     attr(n, "axis", c.value("axis", std::int64_t{1}));
     return name;
   }
-  if (type == "ZeroPadding2D") {
-    const auto p = c.at("padding").get<std::array<std::array<std::int64_t, 2>, 2>>();
-    return node("Pad", {x, ints_constant(name + "/pads", {0, 0, p[0][0], p[1][0], 0, 0, p[0][1], p[1][1]})}, name).output(0);
+  if (type.rfind("ZeroPadding", 0) == 0 || type.rfind("Cropping", 0) == 0) {
+    // (begin, end) per spatial axis: ONNX's Pad with the batch and channel axes unpadded;
+    // cropping is a Slice of the positions that remain.
+    const bool pad = type.rfind("ZeroPadding", 0) == 0;
+    const Json amounts = c.at(pad ? "padding" : "cropping");
+    std::vector<std::array<std::int64_t, 2>> p;
+    if (amounts.at(0).is_number()) p.push_back(amounts.get<std::array<std::int64_t, 2>>());  // 1-D: one pair
+    else p = amounts.get<std::vector<std::array<std::int64_t, 2>>>();
+    if (pad) {
+      std::vector<std::int64_t> flat{0, 0};
+      for (const auto& a : p) flat.push_back(a[0]);
+      flat.insert(flat.end(), {0, 0});
+      for (const auto& a : p) flat.push_back(a[1]);
+      return node("Pad", {x, ints_constant(name + "/pads", flat)}, name).output(0);
+    }
+    std::vector<std::int64_t> starts, ends, axes;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      starts.push_back(p[i][0]);
+      ends.push_back(shapes[0][i + 1] - p[i][1]);
+      axes.push_back(static_cast<std::int64_t>(i) + 2);
+    }
+    return node("Slice", {x, ints_constant(name + "/starts", starts), ints_constant(name + "/ends", ends),
+                          ints_constant(name + "/axes", axes)},
+                name)
+        .output(0);
+  }
+  if (type.rfind("SpatialDropout", 0) == 0) return node("Identity", {x}, name).output(0);  // inference
+  if (type.rfind("UpSampling", 0) == 0) {
+    std::vector<float> scales{1.0f, 1.0f};
+    for (auto s : c.at("size").get<std::vector<std::int64_t>>()) scales.push_back(static_cast<float>(s));
+    const bool nearest = c.value("interpolation", std::string("nearest")) == "nearest";
+    const std::string roi = constant(name + "/roi", Tensor::zeros({0}));
+    auto& n = node("Resize", {x, roi, constant(name + "/scales", Tensor::from_vector(scales, {static_cast<std::int64_t>(scales.size())}))}, name);
+    attr(n, "mode", std::string(nearest ? "nearest" : "linear"));
+    attr(n, "coordinate_transformation_mode", std::string(nearest ? "asymmetric" : "half_pixel"));
+    if (nearest) attr(n, "nearest_mode", std::string("floor"));
+    return name;
   }
   if (type == "Permute") {
     std::vector<std::int64_t> perm{0};
