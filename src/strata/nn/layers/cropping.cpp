@@ -1,6 +1,5 @@
 #include "strata/nn/layers/cropping.h"
 
-#include "strata/nn/layer_config.h"
 #include "strata/nn/layers/spatial_window.h"
 #include "strata/nn/registry.h"
 #include "strata/ops/ops.h"
@@ -9,15 +8,11 @@ namespace strata::nn {
 
 template <std::size_t Rank>
 Cropping<Rank>::Cropping(Amounts cropping, std::string name) : Layer(std::move(name)), cropping_(cropping) {
-  for (const auto& c : cropping_) STRATA_CHECK(c[0] >= 0 && c[1] >= 0, type(), ": cropping must be >= 0");
+  check_amounts<Rank>(cropping_, type(), "cropping");
 }
 
 template <std::size_t Rank>
-Cropping<Rank>::Cropping(std::int64_t c, std::string name) : Cropping([c] {
-  Amounts all;
-  all.fill({c, c});
-  return all;
-}(), std::move(name)) {}
+Cropping<Rank>::Cropping(std::int64_t c, std::string name) : Cropping(uniform_amounts<Rank>(c), std::move(name)) {}
 
 template <std::size_t Rank>
 std::string Cropping<Rank>::type() const {
@@ -48,16 +43,12 @@ Variable Cropping<Rank>::forward(const std::vector<Variable>& in, bool) {
 
 template <std::size_t Rank>
 void Cropping<Rank>::layer_config(nlohmann::json& c) const {
-  if constexpr (Rank == 1) c["cropping"] = cropping_[0];  // Keras: (begin, end)
-  else c["cropping"] = cropping_;
+  c["cropping"] = amounts_value<Rank>(cropping_);
 }
 
 template <std::size_t Rank>
 LayerPtr Cropping<Rank>::from_config(const nlohmann::json& c) {
-  Amounts cropping;
-  if constexpr (Rank == 1) cropping[0] = config::require<std::array<std::int64_t, 2>>(c, "cropping");
-  else cropping = config::require<Amounts>(c, "cropping");
-  return std::make_shared<Cropping>(cropping, config::name(c));
+  return std::make_shared<Cropping>(read_amounts<Rank>(c, "cropping"), config::name(c));
 }
 
 template class Cropping<1>;

@@ -1,6 +1,5 @@
 #include "strata/nn/layers/zero_padding.h"
 
-#include "strata/nn/layer_config.h"
 #include "strata/nn/layers/spatial_window.h"
 #include "strata/nn/registry.h"
 #include "strata/ops/ops.h"
@@ -9,15 +8,11 @@ namespace strata::nn {
 
 template <std::size_t Rank>
 ZeroPadding<Rank>::ZeroPadding(Padding padding, std::string name) : Layer(std::move(name)), padding_(padding) {
-  for (const auto& p : padding_) STRATA_CHECK(p[0] >= 0 && p[1] >= 0, type(), ": padding must be >= 0");
+  check_amounts<Rank>(padding_, type(), "padding");
 }
 
 template <std::size_t Rank>
-ZeroPadding<Rank>::ZeroPadding(std::int64_t p, std::string name) : ZeroPadding([p] {
-  Padding all;
-  all.fill({p, p});
-  return all;
-}(), std::move(name)) {}
+ZeroPadding<Rank>::ZeroPadding(std::int64_t p, std::string name) : ZeroPadding(uniform_amounts<Rank>(p), std::move(name)) {}
 
 template <std::size_t Rank>
 std::string ZeroPadding<Rank>::type() const {
@@ -39,16 +34,12 @@ Variable ZeroPadding<Rank>::forward(const std::vector<Variable>& in, bool) {
 
 template <std::size_t Rank>
 void ZeroPadding<Rank>::layer_config(nlohmann::json& c) const {
-  if constexpr (Rank == 1) c["padding"] = padding_[0];  // Keras: (left, right)
-  else c["padding"] = padding_;
+  c["padding"] = amounts_value<Rank>(padding_);
 }
 
 template <std::size_t Rank>
 LayerPtr ZeroPadding<Rank>::from_config(const nlohmann::json& c) {
-  Padding padding;
-  if constexpr (Rank == 1) padding[0] = config::require<std::array<std::int64_t, 2>>(c, "padding");
-  else padding = config::require<Padding>(c, "padding");
-  return std::make_shared<ZeroPadding>(padding, config::name(c));
+  return std::make_shared<ZeroPadding>(read_amounts<Rank>(c, "padding"), config::name(c));
 }
 
 template class ZeroPadding<1>;
