@@ -336,6 +336,48 @@ TEST(InteropErrors, UnsupportedOpsAreAllListed) {
   fs::remove(path);
 }
 
+// Integer graph inputs are token ids: a Gather from a constant table becomes an Embedding
+// (the model takes the ids as numbers); an integer input feeding anything else is refused.
+TEST(OnnxImport, IntegerIndexInputsIntoAGatherBecomeAnEmbedding) {
+  const auto make = [](const std::string& consumer) {
+    onnx::ModelProto model;
+    model.set_ir_version(7);
+    model.add_opset_import()->set_version(13);
+    auto* g = model.mutable_graph();
+    auto* in = g->add_input();
+    in->set_name("ids");
+    in->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::INT64);
+    for (int d : {2, 5}) in->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+    auto* table = g->add_initializer();
+    table->set_name("table");
+    table->set_data_type(onnx::TensorProto::FLOAT);
+    table->add_dims(10);
+    table->add_dims(4);
+    for (int i = 0; i < 40; ++i) table->add_float_data(0.1f * static_cast<float>(i) - 1.5f);
+    auto* n = g->add_node();
+    n->set_name("lookup");
+    n->set_op_type(consumer);
+    if (consumer == "Gather") n->add_input("table");
+    n->add_input("ids");
+    n->add_output("y");
+    g->add_output()->set_name("y");
+    return model;
+  };
+  const auto path = temp_file("embedding.onnx");
+  std::ofstream(path, std::ios::binary) << make("Gather").SerializeAsString();
+  auto m = interop::import_onnx(path.string());
+  EXPECT_EQ(m->layers().back()->type(), "Embedding");
+  const Tensor ids = Tensor::from_vector<float>({0, 3, 9, 1, 1, 7, 2, 0, 5, 8}, {2, 5});
+  const Tensor y = run(*m, ids);
+  ASSERT_EQ(y.shape(), (Shape{2, 5, 4}));
+  // Row 9 of the table is 0.1 * (36..39) - 1.5.
+  EXPECT_EQ(y.select(0, 0).select(0, 2).to_vector<float>(), (std::vector<float>{0.1f * 36 - 1.5f, 0.1f * 37 - 1.5f, 0.1f * 38 - 1.5f, 0.1f * 39 - 1.5f}));
+  std::ofstream(path, std::ios::binary | std::ios::trunc) << make("Relu").SerializeAsString();
+  EXPECT_NE(strata::testing::error_of([&] { interop::import_onnx(path.string()); }).find("integer inputs are indices"),
+            std::string::npos);
+  fs::remove(path);
+}
+
 TEST(TensorLayers, ReflectAndEdgePaddingMatchNumPy) {
   // numpy.pad([[1,2,3],[4,5,6]], ((0,0),(2,1)), mode) per example
   const Tensor x = Tensor::from_vector<float>({1, 2, 3, 4, 5, 6}, {1, 2, 3});

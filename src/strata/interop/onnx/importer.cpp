@@ -213,6 +213,10 @@ void Importer::import_node(const NodeProto& n) {
   for (const auto& a : n.attribute())
     if (std::find(it->second.attributes.begin(), it->second.attributes.end(), a.name()) == it->second.attributes.end())
       unsupported("attribute '", a.name(), "' is not supported");
+  for (int i = 0; i < n.input_size(); ++i)
+    if (index_inputs_.count(n.input(i)) && !(n.op_type() == "Gather" && i == 1))
+      unsupported("the integer input '", n.input(i), "' feeds ", n.op_type(),
+                  "; integer inputs are indices, read only by a Gather from a constant table (an embedding)");
   // A node whose inputs are all constants runs at import time on stand-in graph inputs.
   bool all_constant = n.op_type() != "Constant";
   for (int i = 0; i < n.input_size(); ++i)
@@ -267,10 +271,14 @@ std::shared_ptr<models::Model> Importer::run() {
     if (values_.count(vi.name())) continue;  // IR < 4 lists initializers as inputs too
     STRATA_CHECK(vi.type().has_tensor_type(), "ONNX import: input '", vi.name(), "' is not a tensor");
     const auto elem = vi.type().tensor_type().elem_type();
-    STRATA_CHECK(elem == onnx::TensorProto::FLOAT || elem == onnx::TensorProto::FLOAT16 || elem == onnx::TensorProto::DOUBLE,
+    // Integer inputs are indices (token ids): the model takes them as numbers, as Strata's
+    // Embedding does, and only a Gather from a constant table (an embedding) may read them.
+    const bool index = elem == onnx::TensorProto::INT64 || elem == onnx::TensorProto::INT32;
+    STRATA_CHECK(index || elem == onnx::TensorProto::FLOAT || elem == onnx::TensorProto::FLOAT16 || elem == onnx::TensorProto::DOUBLE,
                  "ONNX import: input '", vi.name(), "' has element type ",
                  onnx::TensorProto::DataType_Name(static_cast<onnx::TensorProto::DataType>(elem)),
-                 "; only floating-point inputs are supported (bind it with constant_inputs)");
+                 "; only floating-point inputs and integer indices are supported (bind it with constant_inputs)");
+    if (index) index_inputs_.insert(vi.name());
     Shape shape;
     for (const auto& d : vi.type().tensor_type().shape().dim()) shape.push_back(d.has_dim_value() ? d.dim_value() : -1);
     if (leading_) {

@@ -151,6 +151,7 @@ class Importer {
   std::map<std::string, Value> values_;
   std::set<std::string> failed_;  // outputs of nodes that could not be imported
   std::set<std::string> consumed_;  // names some node or the graph output reads
+  std::set<std::string> index_inputs_;  // integer graph inputs: indices, read only by Gather (an embedding)
   std::vector<std::string> problems_;
   std::set<std::string> used_names_;
   // Constant folding: graph inputs stood in for constants while a node runs on them.

@@ -172,6 +172,14 @@ void Importer::shape(const NodeProto& n) {
 
 void Importer::gather(const NodeProto& n) {
   const Value& data = in(n, 0);
+  if (index_inputs_.count(n.input(1))) {  // token ids into a constant [V, D] table: an Embedding
+    if (!data.constant.defined() || data.constant.dim() != 2 || attr_int(n, "axis", 0) != 0)
+      unsupported("integer indices gather only rows (axis 0) of a constant 2-D table (an embedding)");
+    const Tensor table = data.constant.to(DType::f32).contiguous();
+    auto embedding = std::make_shared<nn::Embedding>(table.size(0), table.size(1));
+    set_symbol(n, add_layer(n, embedding, {sym_in(n, 1)}, {{"embeddings", table}}));
+    return;
+  }
   const Tensor idx = const_in(n, 1, "indices").to(DType::i64).contiguous();
   std::int64_t axis = attr_int(n, "axis", 0);
   const std::int64_t rank = onnx_rank(data);
