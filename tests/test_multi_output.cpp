@@ -141,3 +141,53 @@ TEST(MultiOutput, MismatchesAreClearErrors) {
   EXPECT_NE(strata::testing::error_of([&] { model->call({Variable(d.a), Variable(d.b)}, false); }).find("has 2 outputs"),
             std::string::npos);
 }
+
+// A layer with several outputs in a graph: LSTM(return_state) gives {sequence, h, c}; each is a
+// tensor of the graph, the values equal the eager call_with_states, gradients flow through the
+// states, and the model saves and loads with every edge.
+TEST(MultiOutput, RecurrentStatesAreOutputsOfTheGraph) {
+  manual_seed(24);
+  auto x = nn::Input({6, 3}, "x");
+  auto lstm = layers::LSTM(nn::RecurrentOptions(5).return_sequences(true).return_state(true).name("encoder"));
+  const auto outs = lstm->all_outputs({x});
+  ASSERT_EQ(outs.size(), 3u);
+  EXPECT_EQ(outs[0].shape(), (Shape{6, 5}));
+  EXPECT_EQ(outs[1].shape(), (Shape{5}));
+  EXPECT_EQ(outs[2].shape(), (Shape{5}));
+  auto from_h = layers::Dense(nn::DenseOptions(2).name("from_h"))(outs[1]);
+  auto model = std::make_shared<models::Model>(std::vector<nn::SymbolicTensor>{x},
+                                               std::vector<nn::SymbolicTensor>{from_h, outs[2]}, "states");
+  EXPECT_EQ(model->output_names(), (std::vector<std::string>{"from_h", "encoder_2"}));
+
+  const Tensor batch = Tensor::normal({4, 6, 3}, 0, 1);
+  const auto got = model->call_outputs({Variable(batch)}, false);
+  const auto eager = lstm->call_with_states(Variable(batch), {}, false);
+  EXPECT_EQ(max_abs_diff(got[1].value(), eager[2].value()), 0.0);  // c
+  const auto dense = model->get_layer("from_h");
+  EXPECT_EQ(max_abs_diff(got[0].value(), dense->call({eager[1]}, false).value()), 0.0);  // Dense(h)
+
+  // Trained on the state: the recurrent kernel gets gradients through h.
+  auto trainer = train::compile(model, "adam", {{"mse"}, {"mse", {}, 0.0}});
+  const Tensor before = lstm->weights()[1]->variable.value().clone();
+  trainer.fit({batch}, {Tensor::normal({4, 2}, 0, 1), Tensor::zeros({4, 5})}, train::FitOptions().epochs(2).verbose(0));
+  EXPECT_GT(max_abs_diff(lstm->weights()[1]->variable.value(), before), 0.0);
+
+  // Config and file round trips keep the [layer, output] edges.
+  const nlohmann::json config = model->config();
+  EXPECT_EQ(config["config"]["output_layers"][1], nlohmann::json({"encoder", 2}));
+  const fs::path path = temp_path("states.strata");
+  io::save_model(path.string(), *model);
+  auto loaded = io::load_model(path.string()).model;
+  const auto again = loaded->call_outputs({Variable(batch)}, false);
+  const auto now = model->call_outputs({Variable(batch)}, false);
+  for (std::size_t k = 0; k < 2; ++k) EXPECT_EQ(max_abs_diff(again[k].value(), now[k].value()), 0.0) << k;
+  fs::remove(path);
+  // Exporters that cannot write several outputs of one layer say so.
+  EXPECT_NE(strata::testing::error_of([&] { interop::export_onnx(*model, temp_path("states.onnx").string()); })
+                .find("several outputs (return_state)"),
+            std::string::npos);
+
+  auto gru = layers::GRU(nn::RecurrentOptions(4).return_state(true));
+  EXPECT_EQ(gru->all_outputs({x}).size(), 2u);
+  EXPECT_EQ(layers::GRU(4)->all_outputs({x}).size(), 1u);  // without return_state: the output only
+}

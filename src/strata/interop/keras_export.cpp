@@ -218,6 +218,8 @@ std::vector<Step> steps_of(models::Model& model) {
   }
   std::map<const nn::GraphNode*, std::size_t> index;
   for (const auto& node : model.graph_nodes()) {
+    STRATA_CHECK(node->output_count() == 1, "Keras export: layer '", node->layer->name(),
+                 "' is used for its several outputs (return_state), which the Keras export does not write yet");
     Step s{node->layer, {}, {}};
     if (node->inputs.empty()) s.input_shape = node->shape;
     for (const auto& p : node->inputs) s.inputs.push_back(index.at(p.get()));

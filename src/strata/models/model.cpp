@@ -24,9 +24,11 @@ Model::Model(const std::vector<SymbolicTensor>& inputs, const std::vector<Symbol
   }
   for (const auto& out : outputs) {
     STRATA_CHECK(out.defined(), "Model: an output is undefined");
-    for (const auto& seen : outputs_)
-      STRATA_CHECK(seen != out.node(), "Model: output '", out.node()->layer->name(), "' is given twice");
+    for (std::size_t k = 0; k < outputs_.size(); ++k)
+      STRATA_CHECK(outputs_[k] != out.node() || output_indices_[k] != out.index(), "Model: output '",
+                   out.node()->layer->name(), "' is given twice");
     outputs_.push_back(out.node());
+    output_indices_.push_back(out.index());
   }
   // Iterative post-order DFS from each output: every node after the nodes it reads.
   std::unordered_set<nn::GraphNode*> visited;
@@ -68,7 +70,9 @@ Model::Model(const std::vector<SymbolicTensor>& inputs, const std::vector<Symbol
   }());
 }
 
-Shape Model::compute_output_shape(const std::vector<Shape>&) const { return outputs_.front()->shape; }
+Shape Model::compute_output_shape(const std::vector<Shape>&) const {
+  return nn::SymbolicTensor::of(outputs_.front(), output_indices_.front()).shape();
+}
 
 std::vector<Shape> Model::input_shapes() const {
   if (inputs_.empty()) return {input_shape()};
@@ -80,14 +84,16 @@ std::vector<Shape> Model::input_shapes() const {
 std::vector<Shape> Model::output_shapes() const {
   if (outputs_.empty()) return {output_shape()};
   std::vector<Shape> out;
-  for (const auto& o : outputs_) out.push_back(o->shape);
+  for (std::size_t k = 0; k < outputs_.size(); ++k) out.push_back(nn::SymbolicTensor::of(outputs_[k], output_indices_[k]).shape());
   return out;
 }
 
 std::vector<std::string> Model::output_names() const {
   if (outputs_.empty()) return {layers().back()->name()};
+  // A layer's later outputs are named as Keras names the tensors: "<layer>_<index>".
   std::vector<std::string> out;
-  for (const auto& o : outputs_) out.push_back(o->layer->name());
+  for (std::size_t k = 0; k < outputs_.size(); ++k)
+    out.push_back(outputs_[k]->layer->name() + (output_indices_[k] ? "_" + std::to_string(output_indices_[k]) : ""));
   return out;
 }
 
@@ -181,9 +187,9 @@ std::vector<Variable> Model::call_outputs(const std::vector<Variable>& inputs, b
   std::vector<const nn::GraphNode*> output_nodes;
   for (const auto& o : outputs_) output_nodes.push_back(o.get());
   if (fuse && !inference_plan_) inference_plan_ = std::make_shared<InferencePlan>(order_, output_nodes);
-  std::unordered_map<const nn::GraphNode*, Variable> values;
+  std::unordered_map<const nn::GraphNode*, std::vector<Variable>> values;  // every output of each node
   std::unordered_map<const nn::GraphNode*, int> remaining = uses_;
-  for (std::size_t i = 0; i < inputs_.size(); ++i) values[inputs_[i].get()] = inputs[i];
+  for (std::size_t i = 0; i < inputs_.size(); ++i) values[inputs_[i].get()] = {inputs[i]};
   // Drops a value once its last reader has run, so inference holds only live activations.
   auto consumed = [&](const nn::GraphNode* in) {
     if (--remaining[in] == 0 && std::find(output_nodes.begin(), output_nodes.end(), in) == output_nodes.end())
@@ -194,18 +200,19 @@ std::vector<Variable> Model::call_outputs(const std::vector<Variable>& inputs, b
     if (fuse && inference_plan_->inside_group(node.get())) continue;
     if (const FusedConv* group = fuse ? inference_plan_->group_starting_at(node.get()) : nullptr) {
       const nn::GraphNode* in = group->first()->inputs[0].get();
-      Variable y = InferencePlan::run(*group, values.at(in));
+      Variable y = InferencePlan::run(*group, values.at(in).at(group->first()->input_indices[0]));
       consumed(in);
-      values[group->last()] = std::move(y);
+      values[group->last()] = {std::move(y)};
       continue;
     }
     std::vector<Variable> args;
-    for (const auto& in : node->inputs) args.push_back(values.at(in.get()));
-    values[node.get()] = node->layer->call(args, training);
+    for (std::size_t i = 0; i < node->inputs.size(); ++i) args.push_back(values.at(node->inputs[i].get()).at(node->input_indices[i]));
+    values[node.get()] = node->output_count() > 1 ? node->layer->call_all(args, training)
+                                                  : std::vector<Variable>{node->layer->call(args, training)};
     for (const auto& in : node->inputs) consumed(in.get());
   }
   std::vector<Variable> out;
-  for (const auto* o : output_nodes) out.push_back(values.at(o));
+  for (std::size_t k = 0; k < output_nodes.size(); ++k) out.push_back(values.at(output_nodes[k]).at(output_indices_[k]));
   return out;
 }
 
@@ -224,21 +231,30 @@ void Model::layer_config(nlohmann::json& c) const {
     STRATA_CHECK(seen.insert(node->layer.get()).second, "Model config: layer '", node->layer->name(),
                  "' is called more than once; shared layers cannot be serialized yet");
     node_names[node.get()] = node->layer->name();
+    // A tensor is its layer's name, or [name, index] for a layer's later output.
+    const auto tensor_ref = [&](nn::GraphNode* n, std::size_t index) {
+      return index == 0 ? nlohmann::json(node_names.at(n)) : nlohmann::json::array({node_names.at(n), index});
+    };
     nlohmann::json inbound = nlohmann::json::array();
-    for (const auto& in : node->inputs) inbound.push_back(node_names.at(in.get()));
+    for (std::size_t i = 0; i < node->inputs.size(); ++i) inbound.push_back(tensor_ref(node->inputs[i].get(), node->input_indices[i]));
     nlohmann::json entry = node->layer->config();
     entry["inbound_nodes"] = inbound;
+    if (node->output_count() > 1) entry["all_outputs"] = true;
     layers_json.push_back(entry);
   }
   c["layers"] = layers_json;
   nlohmann::json input_names = nlohmann::json::array();
   for (const auto& in : inputs_) input_names.push_back(in->layer->name());
   c["input_layers"] = input_names;
-  if (outputs_.size() == 1) {
-    c["output_layer"] = outputs_.front()->layer->name();
+  const auto output_ref = [&](std::size_t k) {
+    const std::string& name = outputs_[k]->layer->name();
+    return output_indices_[k] == 0 ? nlohmann::json(name) : nlohmann::json::array({name, output_indices_[k]});
+  };
+  if (outputs_.size() == 1 && output_indices_[0] == 0) {
+    c["output_layer"] = output_ref(0);
   } else {
     nlohmann::json output_names = nlohmann::json::array();
-    for (const auto& o : outputs_) output_names.push_back(o->layer->name());
+    for (std::size_t k = 0; k < outputs_.size(); ++k) output_names.push_back(output_ref(k));
     c["output_layers"] = output_names;
   }
 }
@@ -378,11 +394,19 @@ bool is_model_config(const nlohmann::json& lc) {
   return type == "Sequential" || type == "Functional";
 }
 
-SymbolicTensor tensor_named(const std::map<std::string, SymbolicTensor>& tensors, const std::string& name,
+// A tensor reference of a config: a layer's name, or [name, index] for its later output.
+SymbolicTensor tensor_named(const std::map<std::string, std::vector<SymbolicTensor>>& tensors, const nlohmann::json& ref,
                             const char* role) {
+  const bool indexed = ref.is_array();
+  STRATA_CHECK(ref.is_string() || (indexed && ref.size() == 2 && ref[0].is_string() && ref[1].is_number_unsigned()),
+               "model_from_config: a ", role, " must be a layer name or [name, output index], got ", ref.dump());
+  const std::string name = indexed ? ref[0].get<std::string>() : ref.get<std::string>();
+  const std::size_t index = indexed ? ref[1].get<std::size_t>() : 0;
   auto it = tensors.find(name);
-  STRATA_CHECK(it != tensors.end(), "model_from_config: the ", role, " '", name, "' is not a layer of the model");
-  return it->second;
+  STRATA_CHECK(it != tensors.end(), "model_from_config: the ", role, " '", name, "' is not a layer of the model (or comes later)");
+  STRATA_CHECK(index < it->second.size(), "model_from_config: the ", role, " '", name, "' has ", it->second.size(),
+               " output(s), not an output ", index);
+  return it->second[index];
 }
 
 std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int depth);
@@ -407,31 +431,26 @@ std::shared_ptr<Model> model_from_config_at(const nlohmann::json& config, int de
       seq->ensure_built();
       model = seq;
     } else if (type == "Functional") {
-      std::map<std::string, SymbolicTensor> tensors;
+      std::map<std::string, std::vector<SymbolicTensor>> tensors;  // each layer's outputs
       for (const auto& lc : c.at("layers")) {
         const std::string name = lc.at("config").at("name");
         if (lc.at("class_name") == "InputLayer") {
           nn::check_integer_fields(lc.at("config"), "InputLayer");
-          tensors[name] = nn::Input(lc.at("config").at("shape").get<Shape>(), name);
+          tensors[name] = {nn::Input(lc.at("config").at("shape").get<Shape>(), name)};
           continue;
         }
         LayerPtr layer = layer_or_model_from_config(lc, depth);
         std::vector<SymbolicTensor> args;
-        for (const auto& in : lc.at("inbound_nodes")) {
-          auto it = tensors.find(in.get<std::string>());
-          STRATA_CHECK(it != tensors.end(), "model_from_config: layer '", name, "' reads '", in.get<std::string>(),
-                       "', which comes later or does not exist");
-          args.push_back(it->second);
-        }
-        tensors[name] = (*layer)(args);
+        for (const auto& in : lc.at("inbound_nodes")) args.push_back(tensor_named(tensors, in, "layer input"));
+        tensors[name] = lc.value("all_outputs", false) ? layer->all_outputs(args) : std::vector<SymbolicTensor>{(*layer)(args)};
       }
       std::vector<SymbolicTensor> inputs;
-      for (const auto& in : c.at("input_layers")) inputs.push_back(tensor_named(tensors, in.get<std::string>(), "input"));
+      for (const auto& in : c.at("input_layers")) inputs.push_back(tensor_named(tensors, in, "input"));
       std::vector<SymbolicTensor> outputs;
       if (c.contains("output_layers")) {
-        for (const auto& out : c.at("output_layers")) outputs.push_back(tensor_named(tensors, out.get<std::string>(), "output"));
+        for (const auto& out : c.at("output_layers")) outputs.push_back(tensor_named(tensors, out, "output"));
       } else {
-        outputs.push_back(tensor_named(tensors, c.at("output_layer").get<std::string>(), "output"));
+        outputs.push_back(tensor_named(tensors, c.at("output_layer"), "output"));
       }
       model = std::make_shared<Model>(inputs, outputs, c.value("name", std::string()));
     } else {

@@ -77,6 +77,7 @@ class Model : public nn::Layer {
   const std::vector<std::shared_ptr<nn::GraphNode>>& graph_inputs() const { return inputs_; }
   const std::shared_ptr<nn::GraphNode>& graph_output() const { return outputs_.front(); }
   const std::vector<std::shared_ptr<nn::GraphNode>>& graph_outputs() const { return outputs_; }
+  const std::vector<std::size_t>& graph_output_indices() const { return output_indices_; }
   const std::vector<std::shared_ptr<nn::GraphNode>>& graph_nodes() const { return order_; }
 
   // Runs the model on a batch; `training` switches dropout and batch statistics.
@@ -92,6 +93,7 @@ class Model : public nn::Layer {
  private:
   std::vector<std::shared_ptr<nn::GraphNode>> inputs_;
   std::vector<std::shared_ptr<nn::GraphNode>> outputs_;
+  std::vector<std::size_t> output_indices_;  // which output of each output node (a layer's state, ...)
   std::vector<std::shared_ptr<nn::GraphNode>> order_;  // topological
   std::unordered_map<const nn::GraphNode*, int> uses_;  // how many nodes read each node's output
   std::shared_ptr<const InferencePlan> inference_plan_;  // fused conv groups for no-grad inference

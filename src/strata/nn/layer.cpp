@@ -86,6 +86,13 @@ SymbolicTensor Layer::operator()(const std::vector<SymbolicTensor>& inputs) {
   return SymbolicTensor::make(shared_from_this(), inputs, compute_output_shape(shapes));
 }
 
+std::vector<SymbolicTensor> Layer::all_outputs(const std::vector<SymbolicTensor>& inputs) {
+  std::vector<Shape> shapes;
+  for (const auto& s : inputs) shapes.push_back(s.shape());
+  build_if_needed(shapes);
+  return SymbolicTensor::make_all(shared_from_this(), inputs, compute_output_shapes(shapes));
+}
+
 namespace {
 thread_local WeightBudget* current_budget = nullptr;
 }

@@ -76,6 +76,18 @@ class Layer : public std::enable_shared_from_this<Layer> {
   SymbolicTensor operator()(const SymbolicTensor& x);
   SymbolicTensor operator()(const std::vector<SymbolicTensor>& inputs);
 
+  // Layers with several outputs (a recurrent layer with return_state: the output, then the
+  // final states). The one-output calls above give the first; these give them all:
+  //   auto outs = lstm->all_outputs({x});  // {sequence, h, c}, each usable in the graph
+  virtual std::size_t output_count() const { return 1; }
+  virtual std::vector<Shape> compute_output_shapes(const std::vector<Shape>& input_shapes) const {
+    return {compute_output_shape(input_shapes)};
+  }
+  virtual std::vector<Variable> call_all(const std::vector<Variable>& inputs, bool training) {
+    return {call(inputs, training)};
+  }
+  std::vector<SymbolicTensor> all_outputs(const std::vector<SymbolicTensor>& inputs);
+
   // Every weight, trainable first then non-trainable, in creation order.
   virtual std::vector<Weight*> weights();
   std::vector<Variable> trainable_variables();

@@ -116,6 +116,19 @@ Shape Recurrent::compute_output_shape(const std::vector<Shape>& in) const {
   return o_.return_sequences_ ? Shape{in[0][0], o_.units_} : Shape{o_.units_};
 }
 
+std::vector<Shape> Recurrent::compute_output_shapes(const std::vector<Shape>& in) const {
+  std::vector<Shape> shapes{compute_output_shape(in)};
+  shapes.resize(output_count(), Shape{o_.units_});  // the final states: [units] each
+  return shapes;
+}
+
+std::vector<Variable> Recurrent::call_all(const std::vector<Variable>& inputs, bool training) {
+  check_arity(inputs.size());
+  std::vector<Variable> out = call_with_states(inputs[0], {}, training);
+  out.resize(output_count());
+  return out;
+}
+
 void Recurrent::build(const std::vector<Shape>& in) {
   STRATA_CHECK(in[0].size() == 2, type(), " '", name(), "': expected input (time, features) but got ", shape_str(in[0]));
   const std::int64_t F = in[0][1], H = o_.units_, G = gate_count(cell_);

@@ -3,8 +3,8 @@
 //
 // Masks travel with the tensors (Variable::mask): Embedding(mask_zero) and Masking make one,
 // recurrent layers skip masked steps (the state is carried over), and layers that work per
-// step pass it on. In a graph a layer has one output; for the final states (return_state) and
-// initial states, call a recurrent layer eagerly with call_with_states().
+// step pass it on. In a graph, return_state gives the final states as more outputs
+// (all_outputs); for initial states, call a recurrent layer eagerly with call_with_states().
 #pragma once
 
 #include "strata/nn/core_layers.h"
@@ -65,7 +65,7 @@ struct RecurrentOptions {
   STRATA_OPTION(RecurrentOptions, double, dropout, 0.0)            // on the inputs, one mask per sequence
   STRATA_OPTION(RecurrentOptions, double, recurrent_dropout, 0.0)  // on h before the recurrent product
   STRATA_OPTION(RecurrentOptions, bool, return_sequences, false)
-  STRATA_OPTION(RecurrentOptions, bool, return_state, false)  // recorded for config; see call_with_states
+  STRATA_OPTION(RecurrentOptions, bool, return_state, false)  // all_outputs gives {output, h[, c]}
   STRATA_OPTION(RecurrentOptions, bool, go_backwards, false)
   STRATA_OPTION(RecurrentOptions, bool, reset_after, true)  // GRU
   STRATA_OPTION(RecurrentOptions, std::string, name, "")
@@ -106,6 +106,11 @@ class Recurrent final : public Layer {
   ops::RnnCell cell() const { return cell_; }
   // {output (the sequence or the last output), h, and c for LSTM}; initial_states may be empty.
   std::vector<Variable> call_with_states(const Variable& x, const std::vector<Variable>& initial_states, bool training);
+  // With return_state, the layer's outputs in a graph (all_outputs) are {output, h[, c]}, as
+  // Keras'; without it, the output only.
+  std::size_t output_count() const override { return o_.return_state_ ? (cell_ == ops::RnnCell::lstm ? 3 : 2) : 1; }
+  std::vector<Shape> compute_output_shapes(const std::vector<Shape>& in) const override;
+  std::vector<Variable> call_all(const std::vector<Variable>& inputs, bool training) override;
 
  protected:
   void build(const std::vector<Shape>& in) override;

@@ -190,6 +190,12 @@ std::vector<std::string> Exporter::model_outputs(models::Model& m, const std::ve
   for (std::size_t i = 0; i < m.graph_inputs().size(); ++i) names[m.graph_inputs()[i].get()] = inputs.at(i);
   for (const auto& n : m.graph_nodes()) {
     if (names.count(n.get())) continue;
+    if (n->output_count() > 1) {  // an ONNX node has several outputs, but Strata's exporters write one
+      problems.push_back("  layer '" + n->layer->name() + "' (" + n->layer->type() +
+                         "): its several outputs (return_state) have no ONNX export yet");
+      names[n.get()] = unique(n->layer->name());
+      continue;
+    }
     std::vector<std::string> in;
     std::vector<Shape> shapes;
     for (const auto& p : n->inputs) {
