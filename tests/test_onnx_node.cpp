@@ -90,9 +90,9 @@ Outcome run_node_test(const fs::path& dir, const onnx::ModelProto& original) {
     else
       feeds.push_back(t);
   }
-  if (graph.output_size() != 1)
-    return {false, std::to_string(graph.output_size()) + " outputs (a Strata model has one)"};
-  const Tensor expected = interop::tensor_from_onnx(interop::read_tensor_proto((data / "output_0.pb").string()));
+  std::vector<Tensor> expected;  // every graph output
+  for (int k = 0; k < graph.output_size(); ++k)
+    expected.push_back(interop::tensor_from_onnx(interop::read_tensor_proto((data / ("output_" + std::to_string(k) + ".pb")).string())));
 
   std::string errors;
   for (bool leading : {true, false}) {
@@ -105,15 +105,22 @@ Outcome run_node_test(const fs::path& dir, const onnx::ModelProto& original) {
         Tensor x = f.dtype() == DType::f32 ? f : f.to(DType::f32);
         args.emplace_back(leading ? x : x.unsqueeze(0));
       }
-      Tensor y = m->call(args, false).value();
-      if (!leading) y = y.squeeze(0);
-      if (y.shape() != expected.shape())
-        return {false, "output shape " + shape_str(y.shape()) + ", expected " + shape_str(expected.shape())};
-      const auto got = y.to(DType::f64).contiguous().to_vector<double>();
-      const auto want = expected.to(DType::f64).contiguous().to_vector<double>();
-      for (std::size_t i = 0; i < got.size(); ++i)
-        if (!(std::abs(got[i] - want[i]) <= 1e-7 + 1e-3 * std::abs(want[i])))
-          return {false, "element " + std::to_string(i) + " is " + std::to_string(got[i]) + ", expected " + std::to_string(want[i])};
+      const std::vector<Variable> outputs = m->call_outputs(args, false);
+      if (outputs.size() != expected.size())
+        return {false, std::to_string(outputs.size()) + " outputs, expected " + std::to_string(expected.size())};
+      for (std::size_t k = 0; k < outputs.size(); ++k) {
+        Tensor y = outputs[k].value();
+        if (!leading) y = y.squeeze(0);
+        const std::string which = expected.size() > 1 ? "output " + std::to_string(k) + ": " : "";
+        if (y.shape() != expected[k].shape())
+          return {false, which + "output shape " + shape_str(y.shape()) + ", expected " + shape_str(expected[k].shape())};
+        const auto got = y.to(DType::f64).contiguous().to_vector<double>();
+        const auto want = expected[k].to(DType::f64).contiguous().to_vector<double>();
+        for (std::size_t i = 0; i < got.size(); ++i)
+          if (!(std::abs(got[i] - want[i]) <= 1e-7 + 1e-3 * std::abs(want[i])))
+            return {false, which + "element " + std::to_string(i) + " is " + std::to_string(got[i]) + ", expected " +
+                               std::to_string(want[i])};
+      }
       return {true, leading ? "batch axis 0" : "one example"};
     } catch (const std::exception& e) {
       errors += std::string(leading ? "[batch axis 0] " : " [one example] ") + e.what();

@@ -55,7 +55,7 @@ class Builder {
   Tracked input_layer(const Json& c, const std::string& name);
   Tracked guarded(const Json& l, const std::vector<Tracked>& in);
   void sequential(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last);
-  void functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last);
+  void functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, std::vector<Tracked>& outputs);
 
   const ModelWeights& weights_;
   std::string what_;
@@ -455,7 +455,7 @@ std::vector<Json> tensor_refs(const Json& refs) {
   return refs.get<std::vector<Json>>();
 }
 
-void Builder::functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, Tracked& last) {
+void Builder::functional(const Json& config, std::vector<nn::SymbolicTensor>& inputs, std::vector<Tracked>& model_outputs) {
   std::map<std::string, Tracked> outputs;
   for (const Json& l : config.at("layers")) {
     const std::string name = l.value("name", layer_name(l));
@@ -479,27 +479,32 @@ void Builder::functional(const Json& config, std::vector<nn::SymbolicTensor>& in
     if (!ready) continue;  // an input failed (already reported)
     outputs[name] = guarded(l, in);
   }
-  const auto outs = tensor_refs(config.at("output_layers"));
-  STRATA_CHECK(outs.size() == 1, what_, ": the model has ", outs.size(), " outputs; a Strata model has one");
-  last = outputs[outs[0].at(0).get<std::string>()];
+  for (const Json& ref : tensor_refs(config.at("output_layers"))) {
+    STRATA_CHECK(ref.at(1).get<int>() == 0 && ref.at(2).get<int>() == 0, what_, ": output ", ref.dump(),
+                 " is a later output of a layer (return_state); only layers' first outputs import");
+    model_outputs.push_back(outputs[ref.at(0).get<std::string>()]);
+  }
 }
 
 std::shared_ptr<models::Model> Builder::build(const Json& model_config) {
   const std::string cls = model_config.at("class_name");
   const Json& config = model_config.at("config");
   std::vector<nn::SymbolicTensor> inputs;
-  Tracked last;
-  if (cls == "Sequential") sequential(config, inputs, last);
-  else if (cls == "Model" || cls == "Functional") functional(config, inputs, last);
+  std::vector<Tracked> outputs;
+  if (cls == "Sequential") sequential(config, inputs, outputs.emplace_back());
+  else if (cls == "Model" || cls == "Functional") functional(config, inputs, outputs);
   else throw Error(what_ + ": model class '" + cls + "' is not supported (Sequential, Model/Functional are)");
   if (!problems_.empty()) {
     std::string message = what_ + ": " + std::to_string(problems_.size()) + " layer(s) cannot be imported:";
     for (const auto& p : problems_) message += "\n" + p;
     throw Error(message);
   }
-  STRATA_CHECK(last.tensor.defined() && !inputs.empty(), what_, ": the model has no layers");
+  std::vector<nn::SymbolicTensor> tensors;
+  for (const Tracked& o : outputs) tensors.push_back(o.tensor);
+  STRATA_CHECK(!tensors.empty() && !inputs.empty(), what_, ": the model has no layers");
+  for (const auto& t : tensors) STRATA_CHECK(t.defined(), what_, ": the model has no layers");
   const std::string name = config.is_object() ? config.value("name", std::string("keras_model")) : "keras_model";
-  return std::make_shared<models::Model>(inputs, last.tensor, name);
+  return std::make_shared<models::Model>(inputs, tensors, name);
 }
 
 }  // namespace

@@ -329,6 +329,8 @@ std::shared_ptr<models::Model> Importer::run() {
   std::vector<nn::SymbolicTensor> outputs;
   for (const auto& out : g.output()) {
     const auto it = values_.find(out.name());
+    STRATA_CHECK(it == values_.end() || it->second.unavailable.empty(), "ONNX import: the output '", out.name(), "': ",
+                 it->second.unavailable);
     STRATA_CHECK(it != values_.end() && it->second.symbol.defined(), "ONNX import: the output '", out.name(),
                  "' is not computed from the inputs");
     for (const auto& seen : outputs)
