@@ -196,3 +196,27 @@ TEST(KerasImport, PaddingCroppingUpsamplingAndSpatialDropout) {
   }));
   EXPECT_EQ(interop::keras::build_model(volume, {}, "test model")->output_shape(), (Shape{1, 3, 7, 2}));
 }
+
+// A Keras functional model with two outputs (Keras 2's inbound_nodes form) imports as a Strata
+// model with both, in Keras' output order.
+TEST(KerasImport, FunctionalModelsWithSeveralOutputs) {
+  const auto inbound = [](const char* name) { return Json::array({Json::array({Json::array({name, 0, 0, Json::object()})})}); };
+  const Json layers = Json::array({
+      {{"class_name", "InputLayer"}, {"name", "x"}, {"config", {{"name", "x"}, {"batch_input_shape", {nullptr, 4}}}}, {"inbound_nodes", Json::array()}},
+      {{"class_name", "Dense"}, {"name", "hidden"}, {"config", {{"name", "hidden"}, {"units", 3}, {"activation", "relu"}}}, {"inbound_nodes", inbound("x")}},
+      {{"class_name", "Dense"}, {"name", "cls"}, {"config", {{"name", "cls"}, {"units", 2}, {"activation", "softmax"}}}, {"inbound_nodes", inbound("hidden")}},
+      {{"class_name", "Dense"}, {"name", "value"}, {"config", {{"name", "value"}, {"units", 1}}}, {"inbound_nodes", inbound("hidden")}},
+  });
+  const Json config = {{"class_name", "Functional"},
+                       {"config", {{"name", "two"}, {"layers", layers}, {"input_layers", {{"x", 0, 0}}},
+                                   {"output_layers", {{"cls", 0, 0}, {"value", 0, 0}}}}}};
+  interop::keras::ModelWeights weights;
+  for (const auto& [name, in, out] : {std::tuple{"hidden", 4, 3}, std::tuple{"cls", 3, 2}, std::tuple{"value", 3, 1}})
+    weights[name] = {{"kernel", Tensor::normal({in, out}, 0, 1)}, {"bias", Tensor::normal({out}, 0, 1)}};
+  auto m = interop::keras::build_model(config, weights, "test model");
+  EXPECT_EQ(m->output_names(), (std::vector<std::string>{"cls", "value"}));
+  const auto outs = m->call_outputs({Variable(Tensor::normal({5, 4}, 0, 1))}, false);
+  ASSERT_EQ(outs.size(), 2u);
+  EXPECT_EQ(outs[0].shape(), (Shape{5, 2}));
+  EXPECT_EQ(outs[1].shape(), (Shape{5, 1}));
+}
