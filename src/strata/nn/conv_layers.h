@@ -5,7 +5,7 @@
 
 #include "strata/nn/core_layers.h"
 #include "strata/nn/layers/pooling.h"       // MaxPooling2D and the other pooling layers of every rank
-#include "strata/nn/layers/zero_padding.h"  // ZeroPadding1D/2D/3D
+#include "strata/nn/layers/margins.h"       // ZeroPadding1D/2D/3D, Cropping1D/2D/3D
 
 namespace strata::nn {
 
