@@ -68,8 +68,8 @@ TEST(MultiOutput, TrainsWithPerOutputLossesWeightsAndMetrics) {
   EXPECT_NEAR(after.at("loss"), after.at("cls_loss") + 0.5 * after.at("value_loss"), 1e-4);
   EXPECT_LT(after.at("cls_loss"), before.at("cls_loss") * 0.5);
   EXPECT_LT(after.at("value_loss"), before.at("value_loss") * 0.2);
-  EXPECT_GT(after.at("cls_accuracy"), 0.85);  // chance is 1/3
-  EXPECT_LT(after.at("value_mae"), 0.25);     // the value's spread is about 1.15
+  EXPECT_GT(after.at("cls_accuracy"), 0.85) << after.at("cls_accuracy");  // chance is 1/3
+  EXPECT_LT(after.at("value_mae"), 0.25) << after.at("value_mae");  // the value's spread is about 1.15
 
   const std::vector<Tensor> outputs = trainer.predict_outputs({test.a, test.b}, 128);
   ASSERT_EQ(outputs.size(), 2u);
