@@ -130,6 +130,27 @@ TEST(OnnxExport, LayerNormalizationRoundTripsWithIdenticalOutputs) {
   if (!keep) fs::remove(path);
 }
 
+// GroupNormalization exports as ONNX's decomposition at opset 13 (Reshape, InstanceNormalization,
+// Reshape, Mul, Add: ONNX's own GroupNormalization is opset 18) and imports back, through
+// InstanceNormalization -> GroupNormalization, with identical outputs.
+TEST(OnnxExport, GroupNormalizationRoundTripsWithIdenticalOutputs) {
+  manual_seed(11);
+  auto in = nn::Input({3, 6, 5});
+  auto h = layers::GroupNormalization(2)(layers::Conv2D(4, 3, "relu")(in));
+  h = layers::GroupNormalization(nn::GroupNormalizationOptions().groups(4).center(false).epsilon(1e-5))(h);
+  auto m = std::make_shared<models::Model>(in, h);
+  for (const auto& layer : m->layers())
+    if (nn::is<nn::GroupNormalization>(layer))
+      for (auto* w : layer->weights()) w->variable.mutable_value().copy_(Tensor::uniform(w->variable.shape(), 0.5, 1.5));
+  const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+  const auto path = keep ? fs::path(keep) / "group_normalization.onnx" : temp_file("group_normalization.onnx");
+  interop::export_onnx(*m, path.string());
+  auto back = interop::import_onnx(path.string());
+  const Tensor x = Tensor::normal({2, 3, 6, 5}, 0, 1);
+  EXPECT_EQ(max_abs_diff(run(*back, x), run(*m, x)), 0.0);
+  if (!keep) fs::remove(path);
+}
+
 // A small convolutional autoencoder: Conv2DTranspose exports as ONNX's ConvTranspose (pads and
 // output_padding worked out from the layer's plan) and comes back with identical outputs.
 TEST(OnnxExport, Conv2DTransposeRoundTripsWithIdenticalOutputs) {

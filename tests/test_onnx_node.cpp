@@ -30,7 +30,7 @@ const std::set<std::string> kSupportedOps = {
     "PRelu", "Elu", "Selu", "Sigmoid", "Tanh", "HardSigmoid", "HardSwish", "Softplus", "Softmax", "LogSoftmax", "Clip",
     "Gemm", "MatMul", "Add", "Sub", "Mul", "Div", "Sum", "Concat", "Flatten", "Reshape", "Transpose", "Squeeze",
     "Unsqueeze", "Pad", "Identity", "Dropout", "Constant", "Shape", "Gather", "Slice", "ReduceMean", "Resize",
-    "Upsample", "LSTM", "GRU", "RNN", "LayerNormalization", "ConvTranspose"};
+    "Upsample", "LSTM", "GRU", "RNN", "LayerNormalization", "ConvTranspose", "InstanceNormalization"};
 // Ops whose outputs after the first are optional training outputs (LayerNormalization's Mean
 // and InvStdDev): the test keeps the first output, the one inference models use, and checks it.
 const std::set<std::string> kFirstOutputOnly = {"LayerNormalization"};
@@ -172,10 +172,10 @@ TEST(OnnxNodeTests, EverySupportedOpPassesOrIsExplained) {
   int passed = 0, total = 0;
   table << "ONNX node tests per op (passed / total; the rest explained in onnx_node_expected_failures.txt)\n";
   for (const auto& [op, c] : per_op) {
-    table << "  " << std::left << std::setw(20) << op << c[0] << " / " << c[2] << "\n";
+    table << "  " << std::left << std::setw(24) << op << c[0] << " / " << c[2] << "\n";
     passed += c[0];
     total += c[2];
   }
-  table << "  all                 " << passed << " / " << total << "\n";
+  table << "  all                     " << passed << " / " << total << "\n";
   std::cout << table.str();
 }

@@ -232,6 +232,19 @@ void Importer::batch_norm(const NodeProto& n) {
                            {"moving_variance", const_in(n, 4, "var")}}));
 }
 
+// InstanceNormalization: every channel of every example normalized over its spatial positions,
+// then scaled and shifted per channel — GroupNormalization with one channel per group.
+void Importer::instance_norm(const NodeProto& n) {
+  require_leading("InstanceNormalization");
+  const SymbolicTensor x = sym_in(n, 0);
+  if (x.shape().size() < 2) unsupported("an input without spatial axes (", shape_str(x.shape()), ")");
+  const std::int64_t channels = x.shape()[0];
+  nn::GroupNormalizationOptions o;
+  o.groups(channels).epsilon(attr_float(n, "epsilon", 1e-5));
+  set_symbol(n, add_layer(n, std::make_shared<nn::GroupNormalization>(o), {x},
+                          {{"gamma", const_in(n, 1, "scale")}, {"beta", const_in(n, 2, "B")}}));
+}
+
 // LayerNormalization (opset 17): normalizes over the axes from `axis` to the last.
 void Importer::layer_norm(const NodeProto& n) {
   for (int i = 1; i < n.output_size(); ++i)
@@ -468,6 +481,30 @@ std::string Exporter::export_conv_pool(const LayerCall& call) {
     attr(n, "epsilon", ln->options().epsilon_);
     require_opset(17);
     return name;
+  }
+  if (type == "GroupNormalization") {
+    // ONNX's GroupNormalization is opset 18 (newer than this exporter's 17): the same as a
+    // Reshape to [N, groups, -1], an InstanceNormalization of those rows (no scale or shift),
+    // a Reshape back and the per-channel scale and shift, as PyTorch exports GroupNorm.
+    const auto* gn = nn::as<nn::GroupNormalization>(l);
+    if (gn->channel_axis(shapes[0].size()) != 1) throw Unsupported("GroupNormalization over a channel axis other than 1");
+    const Shape& in = shapes[0];
+    const std::int64_t groups = gn->options().groups_, channels = in[0];
+    const std::string grouped = node("Reshape", {x, ints_constant(name + "/grouped_shape", {0, groups, -1})}, unique(name + "/grouped")).output(0);
+    auto& norm = node("InstanceNormalization",
+                      {grouped, constant(name + "/unit_scale", Tensor::ones({groups})), constant(name + "/zero_shift", Tensor::zeros({groups}))},
+                      unique(name + "/normalized"));
+    attr(norm, "epsilon", gn->options().epsilon_);
+    std::vector<std::int64_t> back{0};
+    back.insert(back.end(), in.begin(), in.end());
+    std::string y = node("Reshape", {norm.output(0), ints_constant(name + "/shape", back)}, unique(name + "/ungrouped")).output(0);
+    Shape per_channel(in.size(), 1);
+    per_channel[0] = channels;
+    const Tensor gamma = weight(l, "gamma"), beta = weight(l, "beta");
+    if (gamma.defined())
+      y = node("Mul", {y, constant(name + "/gamma", gamma.reshape(per_channel))}, beta.defined() ? unique(name + "/scaled") : name).output(0);
+    if (beta.defined()) y = node("Add", {y, constant(name + "/beta", beta.reshape(per_channel))}, name).output(0);
+    return y;
   }
   if (type.rfind("Global", 0) == 0 && type.find("Pooling") != std::string::npos) {
     const bool keep = c.value("keepdims", false);

@@ -129,6 +129,7 @@ const std::map<std::string, Exporter::Family>& Exporter::families() {
       {"SeparableConv2D", &Exporter::export_conv_pool},
       {"BatchNormalization", &Exporter::export_conv_pool},
       {"LayerNormalization", &Exporter::export_conv_pool},
+      {"GroupNormalization", &Exporter::export_conv_pool},
       {"Resize", &Exporter::export_conv_pool},
       {"Activation", &Exporter::export_activations},
       {"ReLU", &Exporter::export_activations},

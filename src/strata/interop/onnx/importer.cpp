@@ -154,6 +154,7 @@ const std::map<std::string, Importer::OpSpec>& Importer::ops() {
       {"GlobalMaxPool", {&Importer::global_pool, {}}},
       {"BatchNormalization", {&Importer::batch_norm, {"epsilon", "momentum", "spatial", "training_mode", "is_test", "consumed_inputs"}}},
       {"LayerNormalization", {&Importer::layer_norm, {"axis", "epsilon", "stash_type"}}},
+      {"InstanceNormalization", {&Importer::instance_norm, {"epsilon"}}},
       {"Relu", {&Importer::activation, {}}},
       {"Sigmoid", {&Importer::activation, {}}},
       {"Tanh", {&Importer::activation, {}}},

@@ -117,6 +117,7 @@ class Importer {
   void global_pool(const NodeProto& n);
   void batch_norm(const NodeProto& n);
   void layer_norm(const NodeProto& n);
+  void instance_norm(const NodeProto& n);
   void activation(const NodeProto& n);
   void clip(const NodeProto& n);
   void prelu(const NodeProto& n);

@@ -29,6 +29,7 @@ class GroupNormalization final : public Layer {
   std::string type() const override { return "GroupNormalization"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
   const GroupNormalizationOptions& options() const { return o_; }
+  std::int64_t channel_axis(std::size_t example_rank) const;  // resolved, >= 1
 
  protected:
   void build(const std::vector<Shape>& in) override;
@@ -36,7 +37,6 @@ class GroupNormalization final : public Layer {
   void layer_config(nlohmann::json& c) const override;
 
  private:
-  std::int64_t channel_axis(std::size_t example_rank) const;  // resolved, >= 1
   GroupNormalizationOptions o_;
   Weight *gamma_ = nullptr, *beta_ = nullptr;
 };
