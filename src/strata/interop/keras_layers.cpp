@@ -120,21 +120,28 @@ Tracked Builder::apply(const std::string& name, const nn::LayerPtr& l, const std
   return {out, std::move(flattened)};
 }
 
-// A per-axis size of a Keras config (kernel_size, strides, ...): one integer for every axis or a
-// list of Rank; `fallback` on every axis when absent.
+// A per-axis size of a Keras config (kernel_size, strides, ...): one integer, or a list of one
+// value (every axis) or of Rank; `fallback` when absent or null.
 template <std::size_t Rank>
-std::array<std::int64_t, Rank> sizes(const Json& c, const char* key, std::int64_t fallback) {
+std::array<std::int64_t, Rank> sizes(const Json& c, const char* key, std::array<std::int64_t, Rank> fallback) {
+  if (!c.contains(key) || c.at(key).is_null()) return fallback;
   std::array<std::int64_t, Rank> out{};
-  out.fill(fallback);
-  if (!c.contains(key) || c.at(key).is_null()) return out;
   if (c.at(key).is_number()) {
     out.fill(c.at(key).get<std::int64_t>());
     return out;
   }
   const auto v = c.at(key).get<std::vector<std::int64_t>>();
-  STRATA_CHECK(v.size() == Rank, key, " has ", v.size(), " values; a layer of ", Rank, " spatial axes takes ", Rank);
-  std::copy(v.begin(), v.end(), out.begin());
+  STRATA_CHECK(v.size() == 1 || v.size() == Rank, key, " has ", v.size(), " values; a layer of ", Rank,
+               " spatial axes takes 1 or ", Rank);
+  if (v.size() == 1) out.fill(v[0]);
+  else std::copy(v.begin(), v.end(), out.begin());
   return out;
+}
+template <std::size_t Rank>
+std::array<std::int64_t, Rank> sizes(const Json& c, const char* key, std::int64_t fallback) {
+  std::array<std::int64_t, Rank> all{};
+  all.fill(fallback);
+  return sizes<Rank>(c, key, all);
 }
 
 nn::RecurrentOptions recurrent_options(const Json& c) {
@@ -158,21 +165,14 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
   const std::string type = layer.at("class_name");
   const Json& c = layer.at("config");
   const std::string name = layer_name(layer);
-  const auto size2 = [&](const char* key, nn::Size2 def) {
-    if (!c.contains(key) || c.at(key).is_null()) return def;
-    if (c.at(key).is_number()) return nn::Size2{c.at(key).get<std::int64_t>(), c.at(key).get<std::int64_t>()};
-    const auto v = c.at(key).get<std::vector<std::int64_t>>();
-    STRATA_CHECK(v.size() == 1 || v.size() == 2, key, " has ", v.size(), " values; a 2-D layer takes 1 or 2");
-    return v.size() == 1 ? nn::Size2{v[0], v[0]} : nn::Size2{v[0], v[1]};
-  };
   if (c.value("data_format", std::string("channels_last")) != "channels_last")
     throw Error("data_format " + c.at("data_format").get<std::string>() + " (only channels_last, Keras' default)");
   STRATA_CHECK(!in.empty(), "the layer has no input");
   const Shape in_shape = in[0].tensor.shape();
   if (type == "Conv2D" || type == "SeparableConv2D" || type == "DepthwiseConv2D") {
-    nn::Conv2DOptions o(c.value("filters", std::int64_t{0}), size2("kernel_size", {3, 3}));
-    o.strides(size2("strides", {1, 1})).padding(c.value("padding", std::string("valid")))
-        .dilation_rate(size2("dilation_rate", {1, 1})).groups(c.value("groups", std::int64_t{1}))
+    nn::Conv2DOptions o(c.value("filters", std::int64_t{0}), sizes<2>(c, "kernel_size", 3));
+    o.strides(sizes<2>(c, "strides", 1)).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(sizes<2>(c, "dilation_rate", 1)).groups(c.value("groups", std::int64_t{1}))
         .activation(activation_of(c)).use_bias(c.value("use_bias", true))
         .depth_multiplier(c.value("depth_multiplier", std::int64_t{1}));
     const auto kind = type == "Conv2D" ? nn::Conv2D::Kind::standard
@@ -180,10 +180,10 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     return apply(name, std::make_shared<nn::Conv2D>(o, kind), in);
   }
   if (type == "Conv2DTranspose") {
-    nn::Conv2DTransposeOptions o(c.value("filters", std::int64_t{0}), size2("kernel_size", {3, 3}));
-    o.strides(size2("strides", {1, 1})).padding(c.value("padding", std::string("valid")))
-        .dilation_rate(size2("dilation_rate", {1, 1})).activation(activation_of(c)).use_bias(c.value("use_bias", true));
-    if (nn::config::given(c, "output_padding")) o.output_padding(size2("output_padding", {0, 0}));
+    nn::Conv2DTransposeOptions o(c.value("filters", std::int64_t{0}), sizes<2>(c, "kernel_size", 3));
+    o.strides(sizes<2>(c, "strides", 1)).padding(c.value("padding", std::string("valid")))
+        .dilation_rate(sizes<2>(c, "dilation_rate", 1)).activation(activation_of(c)).use_bias(c.value("use_bias", true));
+    if (nn::config::given(c, "output_padding")) o.output_padding(sizes<2>(c, "output_padding", 0));
     return apply(name, std::make_shared<nn::Conv2DTranspose>(o), in);
   }
   // Sequences keep Keras' (steps, channels) layout, what recurrent and Dense layers read: a 1-D
@@ -233,11 +233,10 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     const std::string padding = c.value("padding", std::string("valid"));
     if (type.ends_with("1D")) {
       const auto pool = sizes<1>(c, "pool_size", 2);
-      return sequence_layer(std::make_shared<nn::Pooling1D>(kind, pool, sizes<1>(c, "strides", pool[0]), padding), true);
+      return sequence_layer(std::make_shared<nn::Pooling1D>(kind, pool, sizes<1>(c, "strides", pool), padding), true);
     }
     const auto pool = sizes<3>(c, "pool_size", 2);
-    const auto strides = c.contains("strides") && !c.at("strides").is_null() ? sizes<3>(c, "strides", 1) : pool;
-    return volume_layer(std::make_shared<nn::Pooling3D>(kind, pool, strides, padding));
+    return volume_layer(std::make_shared<nn::Pooling3D>(kind, pool, sizes<3>(c, "strides", pool), padding));
   }
   if (type == "GlobalAveragePooling1D" || type == "GlobalMaxPooling1D" || type == "GlobalAveragePooling3D" ||
       type == "GlobalMaxPooling3D") {
@@ -309,9 +308,9 @@ Tracked Builder::layer(const Json& layer, const std::vector<Tracked>& in) {
     return apply(name, std::make_shared<nn::Softmax>(strata_axis(a, in_shape.size())), in);
   }
   if (type == "MaxPooling2D" || type == "AveragePooling2D") {
-    const nn::Size2 pool = size2("pool_size", {2, 2});
+    const nn::Size2 pool = sizes<2>(c, "pool_size", 2);
     return apply(name, std::make_shared<nn::Pooling2D>(type == "MaxPooling2D" ? kernels::PoolKind::max : kernels::PoolKind::avg,
-                                                       pool, size2("strides", pool), c.value("padding", std::string("valid"))),
+                                                       pool, sizes<2>(c, "strides", pool), c.value("padding", std::string("valid"))),
                  in);
   }
   if (type == "GlobalAveragePooling2D" || type == "GlobalMaxPooling2D")

@@ -276,9 +276,10 @@ nn::LayerPtr upsampling(const std::vector<double>& scales, const std::string& in
   for (std::size_t i = 0; i < Rank; ++i) size[i] = static_cast<std::int64_t>(scales[i + 1]);
   return std::make_shared<nn::UpSampling<Rank>>(size, interpolation);
 }
-nn::LayerPtr as_upsampling(const nn::ResizeOptions& o, std::size_t example_rank) {
-  const std::vector<double>& s = o.scales_;
-  if (s.empty() || s.size() != example_rank || example_rank < 2 || example_rank > 4 || s[0] != 1.0) return nullptr;
+nn::LayerPtr as_upsampling(const nn::ResizeOptions& o) {
+  const std::vector<double>& s = o.scales_;  // one per example axis: (C, *spatial)
+  const std::size_t example_rank = s.size();
+  if (example_rank < 2 || example_rank > 4 || s[0] != 1.0) return nullptr;
   for (std::size_t i = 1; i < s.size(); ++i)
     if (s[i] < 1.0 || s[i] > 65536.0 || s[i] != std::floor(s[i])) return nullptr;
   const bool repeat = o.mode_ == "nearest" && o.coordinate_transformation_mode_ == "asymmetric" && o.nearest_mode_ == "floor";
@@ -328,7 +329,7 @@ void Importer::resize(const NodeProto& n) {
   }
   if (sizes.empty()) o.scales(scales);
   else o.sizes(Shape(sizes.begin(), sizes.end()));
-  if (const nn::LayerPtr up = as_upsampling(o, shape.size() - (leading_ ? 1 : 0))) {
+  if (const nn::LayerPtr up = as_upsampling(o)) {
     set_symbol(n, add_layer(n, up, {sym_in(n, 0)}));
     return;
   }
