@@ -16,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "strata/tensor/random.h"
 #include "strata/tensor/tensor.h"
 
 namespace strata::kernels {
@@ -139,6 +140,30 @@ struct LayerNormGrads {
 };
 LayerNormGrads layer_norm_backward(const Tensor& grad_y, const Tensor& x, std::int64_t row_size, const Tensor& gamma,
                                    const Tensor& beta, const LayerNormForward& forward);
+
+// ---------------------------------------------------------------- attention (attention.cpp)
+// The softmax of scaled dot-product attention, fused: in place over scores [B, T, S] (the
+// product Q K^T), each row r = (b, t) becomes softmax(scale * row) over the keys j it may see:
+// mask[b / (B/M), t or 0, j] != 0 (mask [M, T|1, S], any floating dtype; undefined: all) and,
+// when causal, j <= t. A row that may see no key gets zero weights. With dropout > 0 the
+// returned keep mask (drawn from `generator`, or the default one) drops weights after it.
+struct AttentionMask {
+  std::int64_t batches_per_mask = 1;
+  bool per_query = false;
+  std::int64_t queries = 0;
+};
+struct AttentionSoftmax {
+  std::vector<std::uint8_t> keep;  // one per weight; empty without dropout
+  double keep_scale = 1.0;         // 1 / (1 - dropout)
+};
+void check_attention_mask(const Tensor& mask, std::int64_t batches, std::int64_t queries, std::int64_t keys);
+AttentionSoftmax attention_softmax_forward(Tensor& scores, const Tensor& mask, bool causal, double scale,
+                                           double dropout, Generator* generator);
+// The weights after dropout (the weights themselves without it).
+Tensor attention_dropped(const Tensor& weights, const AttentionSoftmax& f);
+// In place: the gradient with respect to the dropped weights becomes the one with respect to
+// the scores (Q K^T, before scaling).
+void attention_softmax_backward(Tensor& grad, const Tensor& weights, const AttentionSoftmax& f, double scale);
 
 // ---------------------------------------------------------------- activations
 enum class ActivationKind { relu, leaky_relu, relu6, elu, selu, gelu, silu, sigmoid, tanh, softplus, hard_sigmoid };

@@ -254,6 +254,8 @@ class Add final : public Layer {
   static LayerPtr from_config(const nlohmann::json& c);
   std::string type() const override { return "Add"; }
   Shape compute_output_shape(const std::vector<Shape>& in) const override;
+  // The first input's sequence mask: a residual connection keeps the sequence's padding.
+  bool propagates_mask() const override { return true; }
 
  protected:
   std::size_t arity() const override { return 0; }

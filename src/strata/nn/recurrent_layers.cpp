@@ -44,16 +44,17 @@ void Embedding::build(const std::vector<Shape>&) {
 
 Variable Embedding::forward(const std::vector<Variable>& in, bool) {
   Variable out = ops::embedding(in[0].value(), table_->variable);
-  if (mask_zero_) {
-    // Index 0 is padding: the mask is 1 where the index is not 0.
-    const Tensor idx = in[0].value().to(DType::f32).contiguous();
-    Tensor mask = Tensor::empty(idx.shape());
-    const float* s = idx.data<float>();
-    float* m = mask.data<float>();
-    for (std::int64_t i = 0, n = idx.numel(); i < n; ++i) m[i] = s[i] != 0.0f ? 1.0f : 0.0f;
-    out.set_mask(mask);
-  }
+  if (mask_zero_) out.set_mask(nonzero_mask(in[0].value()));
   return out;
+}
+
+Tensor nonzero_mask(const Tensor& indices) {
+  const Tensor idx = indices.to(DType::f32).contiguous();
+  Tensor mask = Tensor::empty(idx.shape());
+  const float* s = idx.data<float>();
+  float* m = mask.data<float>();
+  for (std::int64_t i = 0, n = idx.numel(); i < n; ++i) m[i] = s[i] != 0.0f ? 1.0f : 0.0f;
+  return mask;
 }
 
 void Embedding::layer_config(nlohmann::json& c) const {

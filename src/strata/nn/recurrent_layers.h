@@ -33,6 +33,9 @@ class Embedding final : public Layer {
   Weight* table_ = nullptr;
 };
 
+// The padding mask of token ids (index 0 is padding): 1 where the id is not 0, as f32.
+Tensor nonzero_mask(const Tensor& indices);
+
 // Marks the time steps whose features all equal mask_value as skipped, and zeroes them.
 class Masking final : public Layer {
  public:

@@ -188,6 +188,27 @@ Variable embedding(const Tensor& indices, const Variable& table);
 // x with `axis` reversed.
 Variable reverse(const Variable& x, std::int64_t axis);
 
+// ---------------------------------------------------------------- attention (attention.cpp)
+struct AttentionOptions {
+  // [M, T or 1, S], nonzero where a query may attend to a key (padding masks: [M, 1, S]);
+  // batch b of the B reads mask b / (B / M), so M = batch and B = batch * heads share one per
+  // example. Undefined: every key.
+  Tensor mask;
+  bool causal = false;   // query t sees keys j <= t (Keras' use_causal_mask, PyTorch's is_causal)
+  double scale = 0.0;    // 0: 1 / sqrt(depth)
+  double dropout = 0.0;  // on the weights, in training
+  bool training = false;
+  Generator* generator = nullptr;  // the dropout's; the default generator when null
+};
+struct Attention {
+  Variable output;   // [B, T, Dv]
+  Variable weights;  // [B, T, S]: the softmax, before dropout (Keras' attention scores)
+};
+// softmax(scale * q k^T, masked) v for q [B, T, D], k [B, S, D], v [B, S, Dv]. A query that may
+// see no key gets zero weights (and a zero output). Both outputs are differentiable.
+Attention scaled_dot_product_attention(const Variable& q, const Variable& k, const Variable& v,
+                                       const AttentionOptions& options = {});
+
 // ---------------------------------------------------------------- recurrent (recurrent.cpp)
 enum class RnnCell { simple, lstm, gru };
 struct RnnOptions {
