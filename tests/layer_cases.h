@@ -129,6 +129,22 @@ inline std::vector<LayerCase> layer_cases() {
       {"SpatialDropout1D", [] { return SpatialDropout1D(0.3); }, {{3, 5}}, {3, 5}, 0, 0, false},
       {"SpatialDropout2D", [] { return SpatialDropout2D(0.5); }, {{3, 4, 4}}, {3, 4, 4}, 0, 0, false},
       {"SpatialDropout3D", [] { return SpatialDropout3D(0.2); }, {{2, 2, 3, 2}}, {2, 2, 3, 2}, 0, 0, false},
+      // Attention (nn/layers/multi_head_attention.h, position_embedding.h).
+      {"MultiHeadAttentionSelf", [] { return MultiHeadAttention(2, 3); }, {{4, 6}, {4, 6}}, {4, 6}, 8, 0},
+      {"MultiHeadAttentionCrossWithKey", [] {
+         return MultiHeadAttention(nn::MultiHeadAttentionOptions(2, 3).value_dim(2).output_shape(5));
+       }, {{3, 6}, {5, 4}, {5, 2}}, {3, 5}, 8, 0},
+      {"MultiHeadAttentionCausalNoBias", [] {
+         return MultiHeadAttention(nn::MultiHeadAttentionOptions(3, 2).use_causal_mask(true).use_bias(false));
+       }, {{5, 4}, {5, 4}}, {5, 4}, 4, 0},
+      {"MultiHeadAttentionDropout", [] { return MultiHeadAttention(nn::MultiHeadAttentionOptions(2, 3).dropout(0.3)); },
+       {{4, 6}, {4, 6}}, {4, 6}, 8, 0, false},
+      {"MultiHeadAttentionWithScores", [] {
+         return MultiHeadAttention(nn::MultiHeadAttentionOptions(2, 2).return_attention_scores(true));
+       }, {{4, 3}, {5, 3}}, {4, 3}, 8, 0},
+      {"PositionEmbedding", [] { return PositionEmbedding(6); }, {{4, 3}}, {4, 3}, 1, 0},
+      {"SinePositionEncoding", [] { return SinePositionEncoding(); }, {{5, 4}}, {5, 4}, 0, 0},
+      {"TokenAndPositionEmbedding", [] { return TokenAndPositionEmbedding(6, 8, 3, true); }, {{5}}, {5, 3}, 2, 0, true, true},
       // Tensor layers (nn/tensor_layers.h), what imported ONNX graphs are made of.
       {"Permute", [] { return layers::make<nn::Permute>(std::vector<std::int64_t>{3, 1, 2}); }, {{2, 3, 4}}, {4, 2, 3}, 0, 0},
       {"ArithmeticBroadcast", [] { return layers::make<nn::Arithmetic>("multiply"); }, {{2, 3, 4}, {4}}, {2, 3, 4}, 0, 0},

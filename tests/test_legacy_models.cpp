@@ -61,7 +61,15 @@ const std::set<std::string> kNewerCases = {"Identity",
                                            "UpSampling3D",
                                            "SpatialDropout1D",
                                            "SpatialDropout2D",
-                                           "SpatialDropout3D"};
+                                           "SpatialDropout3D",
+                                           "MultiHeadAttentionSelf",
+                                           "MultiHeadAttentionCrossWithKey",
+                                           "MultiHeadAttentionCausalNoBias",
+                                           "MultiHeadAttentionDropout",
+                                           "MultiHeadAttentionWithScores",
+                                           "PositionEmbedding",
+                                           "SinePositionEncoding",
+                                           "TokenAndPositionEmbedding"};
 
 }  // namespace
 

@@ -26,6 +26,10 @@ Variable first_positions(const Variable& table, std::int64_t steps) {
   return ops::reshape(ops::slice(table, 0, 0, steps), {1, steps, table.size(1)});
 }
 
+// Zeros shaped as x that stay connected to it: the output does not depend on x's values, so
+// its gradient is zero, but a graph whose input only feeds these layers still reaches it.
+Variable connected_zeros(const Variable& x) { return ops::mul_scalar(x, 0.0); }
+
 }  // namespace
 
 // ---------------------------------------------------------------- PositionEmbedding
@@ -47,8 +51,7 @@ void PositionEmbedding::build(const std::vector<Shape>& in) {
 
 Variable PositionEmbedding::forward(const std::vector<Variable>& in, bool) {
   check_length("PositionEmbedding '" + name() + "'", in[0].size(1), sequence_length_);
-  const Variable zeros(Tensor::zeros(in[0].shape(), in[0].dtype()));
-  return ops::add(zeros, first_positions(table_->variable, in[0].size(1)));
+  return ops::add(connected_zeros(in[0]), first_positions(table_->variable, in[0].size(1)));
 }
 
 void PositionEmbedding::layer_config(nlohmann::json& c) const {
@@ -83,7 +86,7 @@ Variable SinePositionEncoding::forward(const std::vector<Variable>& in, bool) {
       const double angle = static_cast<double>(t) / std::pow(max_wavelength_, static_cast<double>(2 * (i / 2)) / D);
       p[t * D + i] = i % 2 == 0 ? std::sin(angle) : std::cos(angle);
     }
-  return Variable(Tensor::zeros(in[0].shape(), in[0].dtype()) + table.to(in[0].dtype()));
+  return ops::add(connected_zeros(in[0]), Variable(table.to(in[0].dtype())));
 }
 
 void SinePositionEncoding::layer_config(nlohmann::json& c) const { c["max_wavelength"] = max_wavelength_; }
