@@ -4,7 +4,7 @@
 #   usage: scripts/install-deps.sh [--bench] [--examples] [--sanitize]
 #     --bench     adds PyTorch, torchvision and OpenBLAS for bench/ and tools/interop/
 #     --examples  adds the data sets the examples/ use (breast-cancer CSV in python3-sklearn, the
-#                 word list in wamerican, sunspots in python3-statsmodels)
+#                 word list in wamerican, sunspots in python3-statsmodels, fortune texts in fortunes)
 #     --sanitize  adds clang with libFuzzer and the sanitizer runtimes, and LLVM's OpenMP, for
 #                 scripts/sanitize.sh and fuzz/run.sh
 set -euo pipefail
@@ -22,6 +22,7 @@ packages=(
   libonnx-testdata python3-onnx      # ONNX's backend node tests and checker, run by the test suite
   libhdf5-dev                        # Keras .h5 files
   libzip-dev                         # Keras 3 .keras archives (zip)
+  libsentencepiece-dev              # subword tokenizers (train, encode, decode)
   python3-h5py python3-numpy         # tools/golden: Keras files written and read back by an independent NumPy forward pass
   dataset-fashion-mnist              # the main job's data, in /usr/share/datasets/fashion-mnist
   chromium                           # headless, to check that the HTML report opens
@@ -30,7 +31,7 @@ for option in "$@"; do
   case "$option" in
     # PyTorch and, so that its matmul is not left on Debian's generic reference BLAS, OpenBLAS.
     --bench) packages+=(python3-torch python3-torchvision python3-numpy libopenblas0-pthread) ;;
-    --examples) packages+=(python3-sklearn wamerican python3-statsmodels) ;;
+    --examples) packages+=(python3-sklearn wamerican python3-statsmodels fortunes) ;;
     --sanitize) packages+=(clang libclang-rt-14-dev libomp-dev) ;;
     *) echo "install-deps: unknown option $option (expected --bench, --examples or --sanitize)" >&2; exit 2 ;;
   esac
