@@ -53,6 +53,7 @@ void add_summary(CLI::App& app, Run& selected);
 void add_report(CLI::App& app, Run& selected);
 void add_tune(CLI::App& app, Run& selected);
 void add_finetune(CLI::App& app, Run& selected);
+void add_tokenizer(CLI::App& app, Run& selected);
 void add_version(CLI::App& app, Run& selected);
 
 struct DataOptions {

@@ -16,7 +16,7 @@ int main(int argc, char** argv) {
   app.add_option("--threads", threads, "CPU threads for kernels (default: all cores)")->check(cli::number_in(0, cli::max_threads()));
   cli::Run selected;
   for (auto add : {cli::add_train, cli::add_augment, cli::add_evaluate, cli::add_predict, cli::add_import, cli::add_export,
-                   cli::add_summary, cli::add_report, cli::add_tune, cli::add_finetune, cli::add_version})
+                   cli::add_summary, cli::add_report, cli::add_tune, cli::add_finetune, cli::add_tokenizer, cli::add_version})
     add(app, selected);
   try {
     app.parse(argc, argv);
