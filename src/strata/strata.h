@@ -20,6 +20,8 @@
 #include "strata/tensor/math.h"
 #include "strata/tensor/random.h"
 #include "strata/tensor/tensor.h"
+#include "strata/text/corpus.h"
+#include "strata/text/tokenizer.h"
 #include "strata/train/callbacks.h"
 #include "strata/train/training.h"
 #include "strata/tune/training_evaluator.h"
