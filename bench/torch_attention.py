@@ -5,9 +5,10 @@ length: prints the median forward ms, forward+backward ms, and the peak resident
 forward+backward added above the settled process, in MiB."""
 import argparse
 import resource
-import time
 
 import torch
+
+from timing import median_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("length", type=int)
@@ -23,16 +24,6 @@ g = torch.randn(8, T, 256)
 
 def peak_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def median_ms(fn, seconds=1.0):
-    fn()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 3:
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return sorted(times)[len(times) // 2]
 
 
 def forward():

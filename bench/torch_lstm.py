@@ -1,9 +1,10 @@
 #!/usr/bin/python3
 """PyTorch's nn.LSTM on bench/lstm_bench.cpp's shapes; prints forward and forward+backward ms."""
 import argparse
-import time
 
 import torch
+
+from timing import median_ms
 
 parser = argparse.ArgumentParser()
 parser.add_argument("--threads", type=int, default=2)
@@ -13,16 +14,6 @@ torch.manual_seed(0)
 x = torch.randn(64, 100, 256, requires_grad=True)
 lstm = torch.nn.LSTM(256, 256, batch_first=True)
 g = torch.randn(64, 100, 256)
-
-
-def median_ms(fn, seconds=1.0):
-    fn()
-    times, start = [], time.perf_counter()
-    while time.perf_counter() - start < seconds or len(times) < 3:
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return sorted(times)[len(times) // 2]  # the median, like the C++ side's typical time
 
 
 def forward():
