@@ -1,5 +1,6 @@
 // Losses, each fused (value and gradient computed together in a stable form) so logits of
 // +-1000 give finite values and gradients.
+#include <algorithm>
 #include <cmath>
 #include <utility>
 
@@ -140,6 +141,34 @@ Variable huber_loss(const Variable& prediction, const Tensor& target, double del
     if (std::fabs(d) <= delta) return std::pair{0.5 * d * d, d};
     return std::pair{delta * (std::fabs(d) - 0.5 * delta), delta * sign_of(d)};
   });
+}
+
+Variable sparse_crossentropy_ignoring(const Variable& output, const Tensor& labels, std::int64_t ignore_class,
+                                      bool from_logits, Reduction reduction) {
+  STRATA_CHECK(output.dim() >= 2, "sparse_crossentropy: expected an output [..., classes] but got shape ",
+               shape_str(output.shape()));
+  const std::int64_t C = output.size(-1), rows = output.numel() / C;
+  STRATA_CHECK(labels.numel() == rows, "sparse_crossentropy: ", rows, " predictions of ", C, " classes (output ",
+               shape_str(output.shape()), ") but labels have shape ", shape_str(labels.shape()));
+  // Ignored positions get a harmless class 0 and a weight 0; Keras' mean is over the rest.
+  const std::vector<double> given = labels.to_vector<double>();
+  std::vector<std::int64_t> safe(given.size());
+  std::vector<double> keep(given.size());
+  double kept = 0;
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    const bool ignored = static_cast<std::int64_t>(given[i]) == ignore_class;
+    safe[i] = ignored ? 0 : static_cast<std::int64_t>(given[i]);
+    keep[i] = ignored ? 0.0 : 1.0;
+    kept += keep[i];
+  }
+  const Variable flat = reshape(output, {rows, C});
+  const Tensor targets = Tensor::from_vector(safe, {rows});
+  const Variable per_row = from_logits ? softmax_cross_entropy(flat, targets, 0.0, Reduction::none)
+                                       : categorical_crossentropy(flat, targets, 0.0, Reduction::none);
+  const Variable weighted = mul(per_row, Variable(Tensor::from_vector(keep, {rows}).to(output.dtype())));
+  if (reduction == Reduction::none) return reshape(weighted, labels.shape());
+  const Variable total = sum(weighted);
+  return reduction == Reduction::sum ? total : mul_scalar(total, 1.0 / std::max(kept, 1.0));
 }
 
 }  // namespace strata::ops

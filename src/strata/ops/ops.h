@@ -247,6 +247,12 @@ Variable binary_cross_entropy_with_logits(const Variable& logits, const Tensor& 
 // From probabilities: log terms are clamped at -100 (PyTorch's rule) so p = 0 or 1 stays finite.
 Variable binary_cross_entropy(const Variable& probabilities, const Tensor& targets,
                               Reduction reduction = Reduction::mean);
+// Integer labels for outputs of any rank [..., C] (a sequence's [N, T, C] with labels [N, T]),
+// Keras' SparseCategoricalCrossentropy(ignore_class=...): positions labelled `ignore_class`
+// (e.g. -1: the tokens a masked language model does not predict, or padding) add nothing, and
+// the mean is over the others (0 when there are none).
+Variable sparse_crossentropy_ignoring(const Variable& output, const Tensor& labels, std::int64_t ignore_class,
+                                      bool from_logits, Reduction reduction = Reduction::mean);
 Variable mse_loss(const Variable& prediction, const Tensor& target, Reduction reduction = Reduction::mean);
 Variable mae_loss(const Variable& prediction, const Tensor& target, Reduction reduction = Reduction::mean);
 // Quadratic within |error| <= delta, linear outside.
