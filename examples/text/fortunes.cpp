@@ -72,9 +72,6 @@ std::shared_ptr<models::Model> classifier(const nn::SymbolicTensor& ids, const n
   return std::make_shared<models::Model>(ids, head(x), "fortune_classifier");
 }
 
-// AdamW (decoupled weight decay) with the options above.
-std::unique_ptr<optim::Optimizer> make_adamw(std::vector<Variable> parameters, double lr, long steps);
-
 optim::OptimizerOptions adamw(double lr, long steps) {
   optim::OptimizerOptions o;
   o.learning_rate = lr;
@@ -84,6 +81,7 @@ optim::OptimizerOptions adamw(double lr, long steps) {
   return o;
 }
 
+// AdamW (decoupled weight decay) with those options.
 std::unique_ptr<optim::Optimizer> make_adamw(std::vector<Variable> parameters, double lr, long steps) {
   return std::make_unique<optim::Adam>(std::move(parameters), adamw(lr, steps), 0.9, 0.999, 1e-7,
                                        /*decoupled_weight_decay=*/true);

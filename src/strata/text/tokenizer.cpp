@@ -6,7 +6,6 @@
 #include <cctype>
 #include <cstdlib>
 #include <fstream>
-#include <mutex>
 #include <sstream>
 
 #include "sentencepiece_shim/sentencepiece_shim.h"
@@ -194,15 +193,16 @@ Tensor Tokenizer::encode_batch(const std::vector<std::string>& texts, std::int64
                " special tokens");
   Tensor out = Tensor::zeros({static_cast<std::int64_t>(texts.size()), length});
   float* p = out.data<float>();
+  const auto cls = static_cast<float>(add_cls ? cls_id() : 0), sep = static_cast<float>(add_sep ? sep_id() : 0);
   for (std::size_t i = 0; i < texts.size(); ++i) {
     float* row = p + static_cast<std::int64_t>(i) * length;
     std::int64_t t = 0;
-    if (add_cls) row[t++] = static_cast<float>(cls_id());
+    if (add_cls) row[t++] = cls;
     for (const auto id : encode(texts[i])) {
       if (t >= length - (add_sep ? 1 : 0)) break;
       row[t++] = static_cast<float>(id);
     }
-    if (add_sep) row[t] = static_cast<float>(sep_id());
+    if (add_sep) row[t] = sep;
   }
   return out;
 }
