@@ -282,7 +282,17 @@ int main(int argc, char** argv) {
     std::vector<Arm> arms;
     arms.push_back(fit_and_test("fine-tuned", finetuned, x_train, y_train, x_val, y_val, x_test, y_test, classes, s.lr,
                                 s.epochs, s));
-    io::save_model(s.output + "/classifier.strata", *finetuned);
+    {
+      // The classifier's file names its tokenizer (beside it) and categories, so that
+      // `strata predict classifier.strata --text "..."` reads raw text.
+      io::ModelMetadata meta;
+      meta.class_names = s.categories;
+      meta.tokenizer = "tokenizer.model";
+      meta.sequence_length = s.length;
+      nlohmann::json config = nlohmann::json::object();
+      meta.write_to(config);
+      io::save_model(s.output + "/classifier.strata", *finetuned, nullptr, config);
+    }
     // (d) From scratch: the same network with fresh weights, the same data and epochs.
     auto scratch_ids = nn::Input({s.length});
     auto scratch = classifier(scratch_ids, encoder(scratch_ids, s, V), classes, s);
@@ -310,6 +320,7 @@ int main(int argc, char** argv) {
     }
     std::printf("\nwrote %s/{tokenizer.model, pretrained_mlm.strata, classifier.strata}; %.0f s in all\n", s.output.c_str(),
                 seconds_since(start));
+    std::printf("classify your own text: build/src/strata predict %s/classifier.strata --text \"...\"\n", s.output.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());
     return 2;

@@ -1,4 +1,5 @@
-// `strata predict`: top-k classes with probabilities for image files, or for the first test samples.
+// `strata predict`: top-k classes with probabilities for image files, for texts (a model whose
+// file names its tokenizer), or for the first test samples.
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <cstdio>
@@ -10,6 +11,7 @@
 #include "strata/data/image_preprocessing.h"
 #include "strata/io/model_io.h"
 #include "strata/tensor/math.h"
+#include "strata/text/tokenizer.h"
 #include "strata/train/training.h"
 
 namespace strata::cli {
@@ -18,6 +20,8 @@ namespace {
 struct PredictOptions {
   std::string model;
   std::vector<std::string> images;  // default: the first `count` test samples
+  std::vector<std::string> texts;   // for a model that reads text
+  std::string tokenizer;            // overrides the one the model file names
   DataOptions data;
   long count = 5;
   int top_k = 3;
@@ -40,21 +44,42 @@ void print_top_k(const std::string& label, const Tensor& probabilities, std::int
   std::printf("\n");
 }
 
-int run_predict(const std::string& model_path, const std::vector<std::string>& images, const DataOptions& data,
-                long count, int top_k, const std::string& labels) {
+// Texts tokenized as the model was trained: its tokenizer (the file beside the model, or
+// `tokenizer_file`) and its sequence length.
+Tensor encode_texts(const io::ModelMetadata& metadata, const std::string& model_path, const std::string& tokenizer_file,
+                    const std::vector<std::string>& texts) {
+  STRATA_CHECK(metadata.reads_text() || !tokenizer_file.empty(), "predict --text: model '", model_path,
+               "' reads tensors, not text (its file names no tokenizer; give one with --tokenizer)");
+  STRATA_CHECK(metadata.sequence_length > 0, "predict --text: model '", model_path,
+               "' does not record its sequence length (tokens per text)");
+  const auto tok = text::Tokenizer::load(tokenizer_file.empty() ? metadata.tokenizer_path(model_path) : tokenizer_file);
+  return tok.encode_batch(texts, metadata.sequence_length);
+}
+
+int run_predict(const PredictOptions& o) {
+  const std::string& model_path = o.model;
+  const auto &images = o.images, &texts = o.texts;
+  const int top_k = o.top_k;
+  STRATA_CHECK(images.empty() || texts.empty(), "predict: give image files or --text, not both");
   auto loaded = io::load_model(model_path);
-  std::vector<std::string> class_names = loaded.metadata.class_names;
+  const io::ModelMetadata metadata = loaded.metadata;
+  std::vector<std::string> class_names = metadata.class_names;
   data::ImagePreprocessing preprocessing;
-  if (!loaded.metadata.preprocessing.is_null()) preprocessing = data::ImagePreprocessing::from_json(loaded.metadata.preprocessing);
-  const bool from_logits = loaded.metadata.from_logits;
-  if (!labels.empty()) class_names = data::read_class_names(labels);
+  if (!metadata.preprocessing.is_null()) preprocessing = data::ImagePreprocessing::from_json(metadata.preprocessing);
+  if (!o.labels.empty()) class_names = data::read_class_names(o.labels);
   train::Trainer trainer = train::restore(std::move(loaded));
   // Scores as probabilities [N, classes], whatever the output's trailing axes.
   auto probabilities = [&](const Tensor& batch) {
     Tensor p = trainer.predict(batch);
     p = p.reshape({p.size(0), -1});
-    return from_logits ? kernels::softmax_forward(p, 1, false) : p;
+    return metadata.from_logits ? kernels::softmax_forward(p, 1, false) : p;
   };
+  if (!texts.empty()) {
+    const Tensor p = probabilities(encode_texts(metadata, model_path, o.tokenizer, texts));
+    for (std::size_t i = 0; i < texts.size(); ++i)
+      print_top_k("\"" + texts[i] + "\"", p, static_cast<std::int64_t>(i), top_k, class_names);
+    return 0;
+  }
   if (!images.empty()) {
     // Image files, decoded and prepared as the model expects (size, channels, normalization).
     const Shape s = trainer.model().input_shape();
@@ -65,9 +90,9 @@ int run_predict(const std::string& model_path, const std::vector<std::string>& i
     for (std::size_t i = 0; i < images.size(); ++i) print_top_k(images[i], p, static_cast<std::int64_t>(i), top_k, class_names);
     return 0;
   }
-  const auto test_set = load_split(data, "test");
+  const auto test_set = load_split(o.data, "test");
   if (class_names.empty()) class_names = test_set->class_names();
-  const std::int64_t n = std::min<std::int64_t>(count, test_set->size());
+  const std::int64_t n = std::min<std::int64_t>(o.count, test_set->size());
   const data::Example test = test_set->get_batch(range(0, n));
   const Tensor p = probabilities(test.input);
   const auto truths = test.target.to_vector<std::int64_t>();
@@ -82,10 +107,13 @@ int run_predict(const std::string& model_path, const std::vector<std::string>& i
 
 void add_predict(CLI::App& app, Run& selected) {
   auto [o, cmd] = add_command<PredictOptions>(
-      app, selected, "predict", "Top-k classes with probabilities for image files (or test samples)",
-      [](const PredictOptions& p) { return run_predict(p.model, p.images, p.data, p.count, p.top_k, p.labels); });
+      app, selected, "predict", "Top-k classes with probabilities for image files, texts (or test samples)",
+      [](const PredictOptions& p) { return run_predict(p); });
   cmd->add_option("model", o->model, "A .strata model file")->required();
   cmd->add_option("images", o->images, "PNG/JPEG files (default: the first --count test samples)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--text", o->texts, "Texts to classify (a model whose file names its tokenizer)");
+  cmd->add_option("--tokenizer", o->tokenizer, "SentencePiece model to use instead of the one beside the model")
       ->check(CLI::ExistingFile);
   add_data_options(cmd, o->data);
   cmd->add_option("--count", o->count, "How many samples")->capture_default_str()->check(number_in(1, 1e9));

@@ -1,5 +1,6 @@
 #include "strata/io/model_io.h"
 
+#include <filesystem>
 #include <set>
 
 #include "strata/io/json_text.h"
@@ -167,6 +168,8 @@ ModelMetadata ModelMetadata::from_training_config(const nlohmann::json& c) {
     m.preprocessing = c.value("preprocessing", nlohmann::json());
     m.from_logits = c.value("from_logits", false);
     m.imported_from = c.value("imported_from", std::string());
+    m.tokenizer = c.value("tokenizer", std::string());
+    m.sequence_length = c.value("sequence_length", std::int64_t{0});
   } catch (const nlohmann::json::exception& e) {
     throw Error(std::string("model file: the training config's metadata is malformed (") + e.what() + ")");
   }
@@ -178,6 +181,20 @@ void ModelMetadata::write_to(nlohmann::json& c) const {
   if (!preprocessing.is_null()) c["preprocessing"] = preprocessing;
   c["from_logits"] = from_logits;
   if (!imported_from.empty()) c["imported_from"] = imported_from;
+  if (reads_text()) {
+    STRATA_CHECK(sequence_length > 0, "model metadata: a model that reads text needs its sequence length (got ",
+                 sequence_length, ")");
+    c["tokenizer"] = tokenizer;
+    c["sequence_length"] = sequence_length;
+  }
+}
+
+std::string ModelMetadata::tokenizer_path(const std::string& model_path) const {
+  STRATA_CHECK(reads_text(), "model '", model_path, "' reads tensors, not text: its file names no tokenizer");
+  const std::filesystem::path p = std::filesystem::path(model_path).parent_path() / tokenizer;
+  STRATA_CHECK(std::filesystem::is_regular_file(p), "model '", model_path, "' reads text with the tokenizer '", tokenizer,
+               "', expected beside it at '", p.string(), "', which does not exist");
+  return p.string();
 }
 
 }  // namespace strata::io

@@ -42,6 +42,14 @@ struct ModelMetadata {
   nlohmann::json preprocessing;          // how images are prepared (data::ImagePreprocessing JSON); null: none
   bool from_logits = false;              // the model's output is logits, not probabilities
   std::string imported_from;             // the file an imported model came from
+  // For a model that reads text: its tokenizer's file, as a path relative to the model file's
+  // folder (saved beside it), and the tokens per text it was trained on. Empty: tensors in.
+  std::string tokenizer;
+  std::int64_t sequence_length = 0;
+
+  bool reads_text() const { return !tokenizer.empty(); }
+  // The tokenizer's path for the model file at `model_path` (checked to exist).
+  std::string tokenizer_path(const std::string& model_path) const;
 
   static ModelMetadata from_training_config(const nlohmann::json& training_config);
   // Writes the fields into `training_config` (empty ones are left out).

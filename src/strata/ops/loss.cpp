@@ -66,6 +66,8 @@ Tensor target_distribution(const Tensor& targets, std::int64_t N, std::int64_t C
       dist.slice(0, i, i + 1).slice(1, labels[i], labels[i] + 1).fill_(1.0);
     }
   } else {
+    STRATA_CHECK(targets.shape() != Shape({N}), "softmax_cross_entropy: class indices must be integers (i64) but got ",
+                 dtype_name(targets.dtype()), " shape ", shape_str(targets.shape()), "; convert them with .to(DType::i64)");
     STRATA_CHECK(targets.shape() == Shape({N, C}), "softmax_cross_entropy: expected target probabilities [", N, ",", C,
                  "] but got shape ", shape_str(targets.shape()));
     dist = targets.to(dtype);

@@ -14,6 +14,10 @@ void Importer::activation(const NodeProto& n) {
   else if (op == "Sigmoid") layer = std::make_shared<nn::Activation>("sigmoid");
   else if (op == "Tanh") layer = std::make_shared<nn::Activation>("tanh");
   else if (op == "Softplus") layer = std::make_shared<nn::Activation>("softplus");
+  else if (op == "Gelu") {  // opset 20's, or the decomposed form fused before import (fusion.h)
+    if (attr_string(n, "approximate", "none") != "none") unsupported("Gelu with approximate='tanh'");
+    layer = std::make_shared<nn::Activation>("gelu");
+  }
   else if (op == "LeakyRelu") layer = std::make_shared<nn::LeakyReLU>(attr_float(n, "alpha", 0.01));
   else if (op == "Elu") layer = std::make_shared<nn::ELU>(attr_float(n, "alpha", 1.0));
   else if (op == "HardSwish") layer = std::make_shared<nn::ParametricActivation>("hard_swish", 0.0, 0.0);

@@ -96,6 +96,14 @@ std::string Exporter::activation(const std::string& name, const std::string& inp
     attr(n, "beta", 0.5);
     return output;
   }
+  if (name == "gelu") {  // exact GELU before opset 20's Gelu: x * 0.5 * (1 + Erf(x / sqrt 2)), fused again on import
+    const std::string scaled =
+        node("Div", {input, constant(output + "/sqrt2", Tensor::scalar(std::sqrt(2.0)))}, unique(output + "/scaled")).output(0);
+    const std::string erf = node("Erf", {scaled}, unique(output + "/erf")).output(0);
+    const std::string one_plus = node("Add", {erf, constant(output + "/one", Tensor::scalar(1.0))}, unique(output + "/one_plus")).output(0);
+    const std::string product = node("Mul", {input, one_plus}, unique(output + "/product")).output(0);
+    return node("Mul", {product, constant(output + "/half", Tensor::scalar(0.5))}, output).output(0);
+  }
   if (name == "silu" || name == "swish") {
     const std::string s = node("Sigmoid", {input}, unique(output + "/sigmoid")).output(0);
     return node("Mul", {input, s}, output).output(0);
@@ -145,6 +153,11 @@ const std::map<std::string, Exporter::Family>& Exporter::families() {
       {"Arithmetic", &Exporter::export_linear_algebra},
       {"ConstantArithmetic", &Exporter::export_linear_algebra},
       {"MatMul", &Exporter::export_linear_algebra},
+      {"Embedding", &Exporter::export_attention},
+      {"TokenAndPositionEmbedding", &Exporter::export_attention},
+      {"PositionEmbedding", &Exporter::export_attention},
+      {"SinePositionEncoding", &Exporter::export_attention},
+      {"MultiHeadAttention", &Exporter::export_attention},
       {"Flatten", &Exporter::export_shape_ops},
       {"Reshape", &Exporter::export_shape_ops},
       {"Dropout", &Exporter::export_shape_ops},

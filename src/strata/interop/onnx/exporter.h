@@ -66,6 +66,9 @@ class Exporter {
   std::string export_activations(const LayerCall& call);
   std::string export_linear_algebra(const LayerCall& call);
   std::string export_shape_ops(const LayerCall& call);
+  std::string export_attention(const LayerCall& call);
+  std::string embedding_rows(const std::string& ids, const Tensor& table, const std::string& name, const std::string& output);
+  std::string broadcast_table(const std::string& x, const Tensor& table, const std::string& name);
 
   // `name` is the layer's output tensor (its unique name in the graph).
   std::string conv(const nn::LayerPtr& l, const std::string& name, const Json& c, const std::string& x, const Shape& in);

@@ -1,6 +1,7 @@
 // ONNX import (see onnx_import.h and onnx/importer.h): the importer's core — values,
 // attributes, shapes, add_layer, the op table, the run loop — and the public calls.
 #include "strata/interop/onnx/importer.h"
+#include "strata/interop/onnx/fusion.h"
 
 #include <algorithm>
 #include <cmath>
@@ -159,6 +160,7 @@ const std::map<std::string, Importer::OpSpec>& Importer::ops() {
       {"Sigmoid", {&Importer::activation, {}}},
       {"Tanh", {&Importer::activation, {}}},
       {"Softplus", {&Importer::activation, {}}},
+      {"Gelu", {&Importer::activation, {"approximate"}}},
       {"LeakyRelu", {&Importer::activation, {"alpha"}}},
       {"Elu", {&Importer::activation, {"alpha"}}},
       {"Selu", {&Importer::activation, {"alpha", "gamma"}}},
@@ -303,10 +305,11 @@ std::shared_ptr<models::Model> Importer::run() {
   for (const auto& [name, shape] : options_.input_shapes)
     STRATA_CHECK(values_.count(name) && values_[name].symbol.defined(), "ONNX import: input_shapes names '", name,
                  "', which is not an input of the graph");
-  for (const auto& n : g.node())
+  const std::vector<NodeProto> nodes = fuse_decomposed_gelu(g, base_dir_);
+  for (const auto& n : nodes)
     for (const auto& i : n.input()) consumed_.insert(i);
   for (const auto& o : g.output()) consumed_.insert(o.name());
-  for (const auto& n : g.node()) {
+  for (const auto& n : nodes) {
     bool blocked = false;
     for (const auto& i : n.input()) blocked = blocked || failed_.count(i);
     try {

@@ -125,6 +125,7 @@ class Importer {
   void gemm(const NodeProto& n);
   void matmul(const NodeProto& n);
   void binary(const NodeProto& n);
+  bool integer_arithmetic(const NodeProto& n, const Tensor& a, const Tensor& b);
   void sum(const NodeProto& n);
   void concat(const NodeProto& n);
   void flatten(const NodeProto& n);

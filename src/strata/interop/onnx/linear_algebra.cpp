@@ -68,6 +68,24 @@ void Importer::matmul(const NodeProto& n) {
   set_symbol(n, add_layer(n, std::make_shared<nn::MatMul>(), {a, sym_in(n, 1)}));
 }
 
+// Shape arithmetic (sizes, slice bounds) on int64 constants, exactly and with ONNX's integer
+// Div (truncation): the float path would round 98 / 3 to 33 where a chunk's size is 32.
+bool Importer::integer_arithmetic(const NodeProto& n, const Tensor& a, const Tensor& b) {
+  if (!a.defined() || !b.defined() || a.dtype() != DType::i64 || b.dtype() != DType::i64) return false;
+  if (a.shape() != b.shape() && a.numel() != 1 && b.numel() != 1) return false;
+  const auto x = a.contiguous().to_vector<std::int64_t>(), y = b.contiguous().to_vector<std::int64_t>();
+  const std::size_t count = std::max(x.size(), y.size());
+  std::vector<std::int64_t> out(count);
+  const std::string& op = n.op_type();
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::int64_t u = x[x.size() == 1 ? 0 : i], v = y[y.size() == 1 ? 0 : i];
+    if (op == "Div" && v == 0) unsupported("integer division by zero");
+    out[i] = op == "Add" ? u + v : op == "Sub" ? u - v : op == "Mul" ? u * v : u / v;
+  }
+  set_constant(n, Tensor::from_vector(out, a.numel() >= b.numel() ? a.shape() : b.shape()));
+  return true;
+}
+
 void Importer::binary(const NodeProto& n) {
   static const std::map<std::string, std::string> names{
       {"Add", "add"}, {"Sub", "subtract"}, {"Mul", "multiply"}, {"Div", "divide"}};
@@ -75,6 +93,7 @@ void Importer::binary(const NodeProto& n) {
   if (attr(n, "broadcast") && attr_int(n, "broadcast", 0) != 0 && attr(n, "axis"))
     unsupported("attribute axis (legacy broadcasting) is not supported");
   const Value &a = in(n, 0), &b = in(n, 1);
+  if (folding_ && integer_arithmetic(n, a.constant, b.constant)) return;
   if (a.constant.defined() != b.constant.defined() && !folding_) {
     const bool first = a.constant.defined();
     Tensor c = (first ? a : b).constant.to(DType::f32);

@@ -261,7 +261,12 @@ void Importer::cast(const NodeProto& n) {
     for (double d : v.constant.to(DType::f64).contiguous().to_vector<double>()) out.push_back(static_cast<std::int64_t>(d));
     return set_constant(n, Tensor::from_vector(out, v.constant.shape()));
   }
-  if (!to_float) unsupported("Cast of a network tensor to an integer type");
+  if (!to_float) {
+    // Token ids that Strata feeds as numbers, cast for a Gather (Strata's own ONNX export of an
+    // Embedding): the cast's output is an index value, read only by Gathers (import_node checks).
+    if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32) unsupported("Cast of a network tensor to an integer type other than int32/int64");
+    index_inputs_.insert(n.output(0));
+  }
   set_output(n, 0, v);
 }
 

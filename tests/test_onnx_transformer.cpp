@@ -1,0 +1,99 @@
+// Transformers through ONNX: a BERT-style network exported by PyTorch (token and position
+// embeddings, nn.TransformerEncoder with GELU, a linear head; tools/golden/make_onnx_transformer.py)
+// imports and gives PyTorch's logits; Strata's own encoder exports to ONNX (Gather, MatMul,
+// Softmax, LayerNormalization at opset 17, GELU as Erf arithmetic) and imports back with the same
+// outputs.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "strata/interop/onnx_export.h"
+#include "strata/interop/onnx_import.h"
+#include "strata/models/transformer.h"
+#include "strata/nn/layers.h"
+#include "test_helpers.h"
+
+using namespace strata;
+namespace fs = std::filesystem;
+
+namespace {
+
+fs::path temp_file(const std::string& name) { return fs::temp_directory_path() / ("strata_transformer_" + name); }
+
+Tensor run(models::Model& m, const Tensor& x) { return m.call({Variable(x)}, false).value(); }
+
+double relative_error(const Tensor& actual, const Tensor& expected) {
+  const Tensor a = actual.reshape(expected.shape()).to(DType::f64);
+  return max_abs_diff(a, expected.to(DType::f64)) / std::max(max(abs(expected.to(DType::f64))).item(), 1e-12);
+}
+
+std::size_t count_gelu(models::Model& m) {
+  std::size_t n = 0;
+  for (const auto& l : m.layers())
+    if (l->type() == "Activation" && l->config().at("config").value("activation", std::string()) == "gelu") ++n;
+  return n;
+}
+
+}  // namespace
+
+// PyTorch's attention moves the batch axis ([B, T, E] -> [T, B*H, d]), so the graph is imported
+// as one example (batch 1, as exported) and Strata runs examples side by side in front of it.
+TEST(OnnxTransformer, PyTorchTransformerEncoderImportsAndMatchesItsLogits) {
+  const nlohmann::json golden = strata::testing::read_golden("torch_transformer_encoder.json");
+  interop::OnnxImportOptions options;
+  options.leading_batch_axis = false;
+  auto model = interop::import_onnx(std::string(STRATA_TEST_DATA_DIR) + "/golden/torch_transformer_encoder.onnx", options);
+  EXPECT_EQ(count_gelu(*model), 2u) << "the decomposed GELU of both blocks is fused into one activation each";
+  const Tensor ids = strata::testing::golden_tensor(golden["ids"], DType::f32);  // [4, 12]
+  const Tensor logits = strata::testing::golden_tensor(golden["logits"]);        // [4, 3]
+  const Tensor out = run(*model, ids.reshape({ids.size(0), 1, ids.size(1)}));     // [4, 1, 3]
+  EXPECT_LT(relative_error(out, logits), 1e-5);
+}
+
+// A small BERT-style classifier: token + position embedding, two encoder blocks (post-norm
+// with GELU, pre-norm with ReLU and a causal mask), the first position's features into a Dense head.
+TEST(OnnxTransformer, StrataEncoderExportsAndImportsBackWithTheSameOutputs) {
+  manual_seed(21);
+  const std::int64_t vocab = 40, T = 10, width = 16;
+  auto ids = nn::Input({T});
+  auto h = layers::TokenAndPositionEmbedding(vocab, T, width)(ids);
+  h = models::transformer_encoder(h, models::TransformerEncoderOptions(4, 32).name("encoder_0"));
+  h = models::transformer_encoder(
+      h, models::TransformerEncoderOptions(2, 24).activation("relu").normalize_first(true).use_causal_mask(true).name("encoder_1"));
+  h = layers::Dense(width)(h);
+  h = layers::Add()({h, layers::SinePositionEncoding()(h)});
+  auto first = layers::make<nn::Slice>(std::vector<std::int64_t>{1}, std::vector<std::int64_t>{0},
+                                       std::vector<std::int64_t>{1}, std::vector<std::int64_t>{1}, "first");
+  auto out = layers::Dense(nn::DenseOptions(3).activation("softmax"))(layers::Flatten()(first(h)));
+  auto model = std::make_shared<models::Model>(ids, out);
+  const char* keep = std::getenv("STRATA_ONNX_EXPORT_DIR");
+  const auto path = keep ? fs::path(keep) / "transformer_encoder.onnx" : temp_file("transformer_encoder.onnx");
+  interop::export_onnx(*model, path.string());
+  auto back = interop::import_onnx(path.string());
+  EXPECT_EQ(back->count_params() >= model->count_params(), true);
+  EXPECT_EQ(count_gelu(*back), 1u) << "the Erf arithmetic of the one GELU block is fused back into one activation";
+  std::vector<float> tokens;
+  for (int i = 0; i < 3 * T; ++i) tokens.push_back(static_cast<float>(1 + (i * 7) % (vocab - 1)));
+  const Tensor x = Tensor::from_vector(tokens, {3, T});
+  EXPECT_LT(relative_error(run(*back, x), run(*model, x)), 1e-5);
+  // Another last token: both models' outputs move, and equally.
+  Tensor y = x.clone();
+  y.data<float>()[T - 1] = 5.0f;
+  EXPECT_LT(relative_error(run(*back, y), run(*model, y)), 1e-5);
+  if (!keep) fs::remove(path);
+}
+
+TEST(OnnxTransformer, PaddingMasksAreRefusedWithAClearMessage) {
+  auto ids = nn::Input({6});
+  auto h = layers::TokenAndPositionEmbedding(20, 6, 8, /*mask_zero=*/true)(ids);
+  h = models::transformer_encoder(h, models::TransformerEncoderOptions(2, 16));
+  auto model = std::make_shared<models::Model>(ids, h);
+  const auto path = temp_file("masked_encoder.onnx");
+  try {
+    interop::export_onnx(*model, path.string());
+    FAIL() << "expected an error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mask_zero"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(fs::exists(path));
+}
