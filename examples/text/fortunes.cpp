@@ -11,6 +11,12 @@
 // its predictions for the sentences given with --sentence.
 //
 //   build/examples/strata_fortunes [--pretrain-epochs 4] [--epochs 8] [--layers 2] [--width 128]
+//   build/examples/strata_fortunes --pretrained pretrained/text/fortunes   # skip (a) and (b)
+//
+// --pretrained DIR takes the tokenizer and pre-trained encoder of an earlier run (its
+// tokenizer.model and pretrained_mlm.strata; the shipped one is pretrained/text/fortunes). The
+// encoder's file records the architecture and a fingerprint of the validation and test texts its
+// pre-training held out; a different split is refused, since that encoder may have read them.
 #include <CLI/CLI.hpp>
 
 #include <algorithm>
@@ -32,8 +38,10 @@ struct Settings {
   std::string fortunes = "/usr/share/games/fortunes";
   std::vector<std::string> categories = {"art", "computers", "politics", "science", "songs-poems", "work"};
   std::string output = "runs/fortunes";
+  std::string pretrained;  // a folder with tokenizer.model and pretrained_mlm.strata; empty: pre-train here
   std::int64_t vocab = 2000, length = 64, width = 128, heads = 4, ffn = 256;
   int layers = 2, pretrain_epochs = 4, epochs = 8, batch = 32, patience = 3;
+  int frozen_epochs = 0;  // fine-tuning: first train the new head alone for this many epochs
   double pretrain_lr = 1e-3, lr = 3e-4, dropout = 0.1;
   unsigned long seed = 42;
   std::vector<std::string> sentences = {"My program crashed again and the debugger shows nothing useful.",
@@ -151,19 +159,32 @@ struct Arm {
   metrics::ClassificationReport report;
 };
 
+// `frozen_epochs` > 0: first the layers outside the head are frozen and the head trains alone
+// (Keras' two-stage fine-tuning), then everything trains for `epochs` more.
 Arm fit_and_test(const std::string& name, const std::shared_ptr<models::Model>& model, const Tensor& x,
                  const Tensor& y, const Tensor& vx, const Tensor& vy, const Tensor& tx, const Tensor& ty,
-                 std::int64_t classes, double lr, int epochs, const Settings& s) {
-  const long steps = static_cast<long>((x.size(0) + s.batch - 1) / s.batch) * epochs;
-  auto trainer = train::compile(model, make_adamw(model->trainable_variables(), lr, steps),
+                 std::int64_t classes, double lr, int epochs, const Settings& s, int frozen_epochs = 0) {
+  const long steps_per_epoch = static_cast<long>((x.size(0) + s.batch - 1) / s.batch);
+  Arm arm{name};
+  if (frozen_epochs > 0) {
+    models::set_trainable(*model, ".*", false);
+    models::set_trainable(*model, "head", true);
+    auto head_only = train::compile(model, make_adamw(model->trainable_variables(), lr * 10, steps_per_epoch * frozen_epochs),
+                                    train::loss_by_name("sparse_categorical_crossentropy"), {"accuracy"});
+    std::printf("\n%s, stage 1 (the rest frozen): %lld trainable parameters\n", name.c_str(),
+                static_cast<long long>(model->count_trainable_params()));
+    head_only.fit(x, y, train::FitOptions().epochs(frozen_epochs).batch_size(s.batch).verbose(2).validation_data(vx, vy));
+    models::set_trainable(*model, ".*", true);
+    arm.epochs_run += frozen_epochs;
+  }
+  auto trainer = train::compile(model, make_adamw(model->trainable_variables(), lr, steps_per_epoch * epochs),
                                 train::loss_by_name("sparse_categorical_crossentropy"), {"accuracy"});
   auto stop = std::make_shared<train::EarlyStopping>(train::EarlyStoppingOptions{"val_loss", 0.0, s.patience,
                                                                                  train::Mode::automatic, true});
   std::printf("\n%s: %lld trainable parameters\n", name.c_str(), static_cast<long long>(model->count_trainable_params()));
   const auto history =
       trainer.fit(x, y, train::FitOptions().epochs(epochs).batch_size(s.batch).verbose(2).validation_data(vx, vy).callbacks({stop}));
-  Arm arm{name};
-  arm.epochs_run = static_cast<int>(history.epochs.size());
+  arm.epochs_run += static_cast<int>(history.epochs.size());
   const Tensor predicted = argmax(trainer.predict(tx), -1);
   arm.report = metrics::classification_report(ty, predicted, classes);
   arm.accuracy = arm.report.accuracy;
@@ -200,6 +221,53 @@ std::vector<double> inverse_document_frequency(const text::Tokenizer& tok, const
   return idf;
 }
 
+// FNV-1a over the held-out texts (validation, then test, each ended by a 0 byte): what a
+// pre-trained encoder must not have read, so a reused one can be checked against this split.
+std::string held_out_fingerprint(const Split& validation, const Split& test) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (const Split* split : {&validation, &test})
+    for (const auto& t : split->texts) {
+      for (unsigned char c : t) h = (h ^ c) * 1099511628211ULL;
+      h = (h ^ 0u) * 1099511628211ULL;
+    }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(h));
+  return hex;
+}
+
+// What pretrained_mlm.strata records about its pre-training (inside its training config).
+nlohmann::json pretraining_record(const Settings& s, const std::string& fingerprint, const std::string& features_layer) {
+  return {{"pretraining",
+           {{"objective", "masked language model (15%, 80/10/10)"}, {"corpus", s.fortunes},
+            {"categories", s.categories}, {"seed", s.seed}, {"held_out_fingerprint", fingerprint},
+            {"epochs", s.pretrain_epochs}, {"length", s.length}, {"width", s.width}, {"heads", s.heads},
+            {"ffn", s.ffn}, {"layers", s.layers}, {"dropout", s.dropout}, {"features_layer", features_layer}}}};
+}
+
+// An earlier run's encoder: checks that it held out this split, takes its architecture into
+// `s` (so the from-scratch arm is the same network) and returns the model.
+std::shared_ptr<models::Model> load_pretrained(const std::string& dir, const std::string& fingerprint, Settings& s,
+                                               std::string& features_layer) {
+  const std::string path = dir + "/pretrained_mlm.strata";
+  auto loaded = io::load_model(path);
+  const nlohmann::json& config = loaded.training_config;
+  STRATA_CHECK(config.is_object() && config.contains("pretraining"), "--pretrained: '", path,
+               "' does not record its pre-training (made before this example wrote it); pre-train here instead");
+  const nlohmann::json& p = config["pretraining"];
+  STRATA_CHECK(p.at("held_out_fingerprint").get<std::string>() == fingerprint, "--pretrained: '", path,
+               "' was pre-trained holding out another validation/test split (fingerprint ",
+               p.at("held_out_fingerprint").get<std::string>(), ", this split ", fingerprint, "; categories ",
+               p.at("categories").dump(), ", seed ", p.at("seed").dump(),
+               "): it may have read this split's test text. Use the same --categories and --seed, or pre-train here");
+  s.length = p.at("length"), s.width = p.at("width"), s.heads = p.at("heads"), s.ffn = p.at("ffn");
+  s.layers = p.at("layers"), s.dropout = p.at("dropout");
+  features_layer = p.at("features_layer");
+  std::printf("pre-trained encoder: %s (%d masked-LM epochs; %lld layers of width %lld, context %lld)\n", path.c_str(),
+              p.at("epochs").get<int>(), static_cast<long long>(s.layers), static_cast<long long>(s.width),
+              static_cast<long long>(s.length));
+  return loaded.model;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -208,6 +276,9 @@ int main(int argc, char** argv) {
   app.add_option("--fortunes", s.fortunes, "The fortune files' folder")->capture_default_str();
   app.add_option("--categories", s.categories, "Category files to classify")->capture_default_str();
   app.add_option("--output", s.output, "Folder for the tokenizer, models and report")->capture_default_str();
+  app.add_option("--pretrained", s.pretrained,
+                 "Reuse an earlier run's tokenizer and pre-trained encoder (a folder; skips pre-training)")
+      ->check(CLI::ExistingDirectory);
   app.add_option("--vocab", s.vocab, "Tokenizer vocabulary")->capture_default_str();
   app.add_option("--length", s.length, "Tokens per text ([CLS] ... [SEP])")->capture_default_str();
   app.add_option("--width", s.width, "Model width")->capture_default_str();
@@ -219,6 +290,9 @@ int main(int argc, char** argv) {
   app.add_option("--batch", s.batch, "Batch size")->capture_default_str();
   app.add_option("--pretrain-lr", s.pretrain_lr, "Masked-LM peak learning rate")->capture_default_str();
   app.add_option("--lr", s.lr, "Classifier peak learning rate (fine-tuned and from scratch)")->capture_default_str();
+  app.add_option("--frozen-epochs", s.frozen_epochs,
+                 "Fine-tuning: epochs of the new head alone (10x the rate) before the whole network trains")
+      ->capture_default_str();
   app.add_option("--seed", s.seed, "Seed")->capture_default_str();
   app.add_option("--sentence", s.sentences, "Sentences to classify at the end")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
@@ -255,33 +329,49 @@ int main(int argc, char** argv) {
     std::printf("split: %zu train, %zu validation, %zu test; %zu texts for pre-training\n", train.texts.size(),
                 validation.texts.size(), test.texts.size(), unlabelled.size());
 
-    // (a) The tokenizer, on the pre-training text (no validation or test text).
-    const auto tok = text::Tokenizer::train(unlabelled, text::TokenizerOptions().vocab_size(s.vocab));
+    const std::string fingerprint = held_out_fingerprint(validation, test);
+    // (a) The tokenizer, on the pre-training text (no validation or test text), or the earlier run's.
+    const auto tok = s.pretrained.empty()
+                         ? text::Tokenizer::train(unlabelled, text::TokenizerOptions().vocab_size(s.vocab))
+                         : text::Tokenizer::load(s.pretrained + "/tokenizer.model");
     tok.save(s.output + "/tokenizer.model");
     const std::int64_t V = tok.vocabulary_size(), classes = static_cast<std::int64_t>(s.categories.size());
-    const Tensor x_unlabelled = tok.encode_batch(unlabelled, s.length), x_train = tok.encode_batch(train.texts, s.length);
-    const Tensor x_val = tok.encode_batch(validation.texts, s.length), x_test = tok.encode_batch(test.texts, s.length);
     std::printf("tokenizer: %lld pieces (%s/tokenizer.model)\n", static_cast<long long>(V), s.output.c_str());
 
-    // (b) Masked-LM pre-training.
-    auto ids = nn::Input({s.length});
-    const auto features = encoder(ids, s, V);
-    auto mlm = std::make_shared<models::Model>(ids, layers::Dense(nn::DenseOptions(V).name("mlm_head"))(features), "mlm");
+    // (b) Masked-LM pre-training (or the earlier run's encoder). "Before" is a fresh encoder.
+    std::string features_layer;
+    std::shared_ptr<models::Model> reused;
+    if (!s.pretrained.empty()) reused = load_pretrained(s.pretrained, fingerprint, s, features_layer);
+    const Tensor x_train = tok.encode_batch(train.texts, s.length);
+    const Tensor x_val = tok.encode_batch(validation.texts, s.length), x_test = tok.encode_batch(test.texts, s.length);
+    auto fresh_ids = nn::Input({s.length});
+    const auto fresh_features = encoder(fresh_ids, s, V);
+    auto mlm = std::make_shared<models::Model>(
+        fresh_ids, layers::Dense(nn::DenseOptions(V).name("mlm_head"))(fresh_features), "mlm");
+    if (reused) STRATA_CHECK(reused->count_params() == mlm->count_params(), "--pretrained: the encoder has ",
+                             reused->count_params(), " parameters, its recorded architecture ", mlm->count_params());
     std::printf("\n%s\n", mlm->summary().c_str());
     const auto mo = text::MaskingOptions::for_tokenizer(tok);
     const auto before = evaluate_mlm(*mlm, x_val, mo, s.seed + 99);
     std::printf("before pre-training: validation perplexity %.1f, masked-token accuracy %.3f\n", std::exp(before.loss),
                 before.accuracy);
-    pretrain(*mlm, x_unlabelled, x_val, mo, s);
+    if (reused) {
+      mlm = reused;
+    } else {
+      features_layer = mlm->layers()[mlm->layers().size() - 2]->name();  // what feeds mlm_head
+      pretrain(*mlm, tok.encode_batch(unlabelled, s.length), x_val, mo, s);
+      io::save_model(s.output + "/pretrained_mlm.strata", *mlm, nullptr, pretraining_record(s, fingerprint, features_layer));
+    }
     const auto after = evaluate_mlm(*mlm, x_val, mo, s.seed + 99);
-    io::save_model(s.output + "/pretrained_mlm.strata", *mlm);
+    auto ids = mlm->input_tensors().at(0);
+    const auto features = mlm->output_of(features_layer);
 
     // (c) Fine-tuning: the pre-trained encoder (its layers, shared) with a new head.
     const Tensor y_train = train.label_tensor(), y_val = validation.label_tensor(), y_test = test.label_tensor();
     auto finetuned = classifier(ids, features, classes, s);
     std::vector<Arm> arms;
     arms.push_back(fit_and_test("fine-tuned", finetuned, x_train, y_train, x_val, y_val, x_test, y_test, classes, s.lr,
-                                s.epochs, s));
+                                s.epochs, s, s.frozen_epochs));
     {
       // The classifier's file names its tokenizer (beside it) and categories, so that
       // `strata predict classifier.strata --text "..."` reads raw text.
@@ -318,8 +408,8 @@ int main(int argc, char** argv) {
       const auto best = std::max_element(row.begin(), row.end()) - row.begin();
       std::printf("\"%s\" -> %s (%.2f)\n", s.sentences[i].c_str(), s.categories[best].c_str(), row[best]);
     }
-    std::printf("\nwrote %s/{tokenizer.model, pretrained_mlm.strata, classifier.strata}; %.0f s in all\n", s.output.c_str(),
-                seconds_since(start));
+    std::printf("\nwrote %s/{tokenizer.model, %sclassifier.strata}; %.0f s in all\n", s.output.c_str(),
+                reused ? "" : "pretrained_mlm.strata, ", seconds_since(start));
     std::printf("classify your own text: build/src/strata predict %s/classifier.strata --text \"...\"\n", s.output.c_str());
   } catch (const std::exception& e) {
     std::fprintf(stderr, "error: %s\n", e.what());

@@ -14,6 +14,7 @@
 #include "strata/metrics/classification.h"
 #include "strata/models/builtin.h"
 #include "strata/models/model.h"
+#include "strata/models/transfer.h"
 #include "strata/models/transformer.h"
 #include "strata/nn/layers.h"
 #include "strata/ops/ops.h"

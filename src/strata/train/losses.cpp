@@ -2,10 +2,17 @@
 
 namespace strata::train {
 
-Loss loss_by_name(const std::string& name, bool from_logits, double smoothing) {
+Loss loss_by_name(const std::string& name, bool from_logits, double smoothing, std::optional<std::int64_t> ignore_class) {
   using R = ops::Reduction;
-  Loss loss{name, nullptr, "sparse", from_logits};
-  if (name == "sparse_categorical_crossentropy" || name == "categorical_crossentropy") {
+  Loss loss{name, nullptr, "sparse", from_logits, ignore_class};
+  if (ignore_class) {
+    STRATA_CHECK(name == "sparse_categorical_crossentropy", "loss: ignore_class goes with sparse_categorical_crossentropy (",
+                 "integer labels), not with \"", name, "\"");
+    STRATA_CHECK(smoothing == 0.0, "loss: ignore_class does not combine with label smoothing (got ", smoothing, ")");
+    loss.fn = [from_logits, ignored = *ignore_class](const Variable& out, const Tensor& y, R r) {
+      return ops::sparse_crossentropy_ignoring(out, y, ignored, from_logits, r);
+    };
+  } else if (name == "sparse_categorical_crossentropy" || name == "categorical_crossentropy") {
     loss.accuracy_kind = name == "categorical_crossentropy" ? "categorical" : "sparse";
     loss.fn = [from_logits, smoothing](const Variable& out, const Tensor& y, R r) {
       return from_logits ? ops::softmax_cross_entropy(out, y, smoothing, r)

@@ -59,7 +59,7 @@ Trainer compile(std::shared_ptr<models::Model> model, const std::string& optimiz
   std::vector<OutputTarget> targets;
   for (const auto& o : outputs) {
     STRATA_CHECK(std::isfinite(o.weight) && o.weight >= 0, "compile: loss weights must be finite and >= 0, got ", o.weight);
-    targets.push_back({loss_by_name(o.loss, o.from_logits), o.metrics, o.weight});
+    targets.push_back({loss_by_name(o.loss, o.from_logits, 0.0, o.ignore_class), o.metrics, o.weight});
   }
   auto opt = optimizer_named(optimizer, *model, learning_rate);
   return Trainer(std::move(model), std::move(opt), std::move(targets));
@@ -92,14 +92,18 @@ Trainer restore(io::LoadedModel loaded) {
   auto optimizer = loaded.optimizer ? std::move(loaded.optimizer)
                                     : optim::make_optimizer("adam", loaded.model->trainable_variables());
   std::vector<OutputTarget> outputs;
+  const auto ignore_class_of = [](const nlohmann::json& o) -> std::optional<std::int64_t> {
+    if (o.is_object() && o.contains("ignore_class")) return o["ignore_class"].get<std::int64_t>();
+    return std::nullopt;
+  };
   if (!c.is_null() && c.contains("outputs")) {
     for (const auto& o : c.at("outputs"))
-      outputs.push_back({loss_by_name(o.at("loss"), o.value("from_logits", false)),
+      outputs.push_back({loss_by_name(o.at("loss"), o.value("from_logits", false), 0.0, ignore_class_of(o)),
                          o.value("metrics", std::vector<std::string>{}), o.value("weight", 1.0)});
   } else {
     const std::string loss = c.is_null() ? "sparse_categorical_crossentropy" : c.value("loss", std::string("sparse_categorical_crossentropy"));
     const bool from_logits = !c.is_null() && c.value("from_logits", false);
-    outputs.push_back({loss_by_name(loss, from_logits),
+    outputs.push_back({loss_by_name(loss, from_logits, 0.0, ignore_class_of(c)),
                        c.is_null() ? std::vector<std::string>{"accuracy"} : c.value("metrics", std::vector<std::string>{}), 1.0});
   }
   Trainer t(loaded.model, std::move(optimizer), std::move(outputs));
@@ -110,10 +114,13 @@ Trainer restore(io::LoadedModel loaded) {
 nlohmann::json Trainer::training_config() const {
   const OutputTarget& first = outputs_.front();
   nlohmann::json c = {{"loss", first.loss.name}, {"from_logits", first.loss.from_logits}, {"metrics", first.metrics}, {"seed", seed_}};
+  if (first.loss.ignore_class) c["ignore_class"] = *first.loss.ignore_class;
   if (outputs_.size() > 1) {
     nlohmann::json list = nlohmann::json::array();
-    for (const auto& o : outputs_)
+    for (const auto& o : outputs_) {
       list.push_back({{"loss", o.loss.name}, {"from_logits", o.loss.from_logits}, {"metrics", o.metrics}, {"weight", o.weight}});
+      if (o.loss.ignore_class) list.back()["ignore_class"] = *o.loss.ignore_class;
+    }
     c["outputs"] = list;
   }
   return c;

@@ -78,12 +78,14 @@ struct OutputTarget {
   std::vector<std::string> metrics;
   double weight = 1.0;
 };
-// The same by name, for compile(): {"mse", {"mae"}, 0.5}.
+// The same by name, for compile(): {"mse", {"mae"}, 0.5}; a masked language model's
+// {"sparse_categorical_crossentropy", {}, 1.0, /*from_logits=*/true, /*ignore_class=*/-1}.
 struct OutputLoss {
   std::string loss;
   std::vector<std::string> metrics = {};
   double weight = 1.0;
   bool from_logits = false;
+  std::optional<std::int64_t> ignore_class = std::nullopt;  // see loss_by_name
 };
 
 class Trainer {
