@@ -1,7 +1,9 @@
 // ONNX export of the sequence-model layers: Embedding, the position layers and
-// MultiHeadAttention, as Gather, Add, MatMul, Reshape, Transpose and Softmax (any opset >= 13).
+// MultiHeadAttention, as Gather, Add, MatMul, Reshape, Transpose and Softmax (any opset >= 13),
+// and the padding masks of Embedding(mask_zero) as an attention bias computed from the ids.
 // Their import needs no family of its own: the importer turns those primitives back into
 // Embedding, Dense, MatMul and Softmax layers (and fuses the decomposed GELU, fusion.h).
+#include <algorithm>
 #include <cmath>
 
 #include "strata/interop/onnx/exporter.h"
@@ -10,14 +12,54 @@
 
 namespace strata::interop::onnx_exporter {
 
+// Token ids are whole numbers >= 0, so Relu(1 - id) is 1 for padding (0) and 0 for a token:
+// the bias -1e9 * Relu(1 - id), shaped [B, 1, 1, S] to add to every head's scores (exp of it
+// underflows to exactly 0, as Strata's masked softmax gives). Plain arithmetic, so importers
+// (Strata's too) read it without Equal/Where.
+std::string Exporter::padding_bias(const std::string& ids, std::int64_t steps, const std::string& name) {
+  const std::string base = name + "/padding";
+  const std::string one_minus = node("Sub", {constant(base + "/one", Tensor::scalar(1.0)), ids}, unique(base + "/one_minus_ids")).output(0);
+  const std::string is_pad = node("Relu", {one_minus}, unique(base + "/is_padding")).output(0);
+  const std::string bias = node("Mul", {is_pad, constant(base + "/minus_1e9", Tensor::scalar(-1e9))}, unique(base + "/bias")).output(0);
+  return node("Reshape", {bias, ints_constant(base + "/bias_shape", {0, 1, 1, steps})}, unique(base + "/attention_bias")).output(0);
+}
+
 namespace {
-// Padding masks travel beside tensors in Strata; the exported graph would have to compute them
-// from the token ids, which it does not yet, so a model that depends on one is refused.
-void refuse_mask_zero(const Json& c) {
-  if (c.value("mask_zero", false))
-    throw Unsupported("mask_zero: the padding mask has no ONNX export yet (build the model with mask_zero=false)");
+// Whether `l`'s output keeps its first input's padding mask: Layer::call decides, so the layer
+// is asked by running it once on zeros of one example whose first input carries a mask.
+bool keeps_padding_mask(const nn::LayerPtr& l, const std::vector<Shape>& shapes) {
+  NoGradGuard no_grad;
+  std::vector<Variable> inputs;
+  for (const Shape& s : shapes) {
+    Shape one = s;
+    one.insert(one.begin(), 1);
+    inputs.emplace_back(Tensor::zeros(one));
+  }
+  inputs.at(0).set_mask(Tensor::ones({1, shapes.at(0).at(0)}));
+  return l->call(inputs, false).mask().defined();
 }
 }  // namespace
+
+// A recurrent layer would read a padding mask (as sequence lengths), which is not exported yet.
+void Exporter::refuse_padding_mask_readers(const nn::LayerPtr& l, const std::vector<std::string>& in) const {
+  const std::string type = l->type();
+  const bool masked = std::any_of(in.begin(), in.end(), [&](const std::string& x) { return padding_bias_.count(x) > 0; });
+  if (masked && (type == "SimpleRNN" || type == "LSTM" || type == "GRU" || type == "Bidirectional"))
+    throw Unsupported("a padding-masked sequence (mask_zero) into a recurrent layer has no ONNX export yet");
+}
+
+// Which outputs carry a padding mask: attention passes its query's on, other layers as
+// keeps_padding_mask finds.
+void Exporter::carry_padding_mask(const nn::LayerPtr& l, const std::vector<std::string>& in,
+                                  const std::vector<Shape>& shapes, const std::string& out) {
+  const std::string type = l->type();
+  if (type == "Embedding" || type == "TokenAndPositionEmbedding") {
+    if (l->config().at("config").value("mask_zero", false)) padding_bias_[out] = padding_bias(in.at(0), shapes.at(0).at(0), out);
+    return;
+  }
+  if (in.empty() || !padding_bias_.count(in[0])) return;
+  if (type == "MultiHeadAttention" || keeps_padding_mask(l, shapes)) padding_bias_[out] = padding_bias_.at(in[0]);
+}
 
 // Token ids (Strata feeds them as numbers) -> Cast to int64 -> Gather rows of the table.
 std::string Exporter::embedding_rows(const std::string& ids, const Tensor& table, const std::string& name,
@@ -37,11 +79,9 @@ std::string Exporter::broadcast_table(const std::string& x, const Tensor& table,
 std::string Exporter::export_attention(const LayerCall& call) {
   const auto& [l, type, name, c, in, shapes] = call;
   if (type == "Embedding") {
-    refuse_mask_zero(c);
     return embedding_rows(in.at(0), weight(l, "embeddings"), name, name);
   }
   if (type == "TokenAndPositionEmbedding") {
-    refuse_mask_zero(c);
     const std::int64_t T = shapes[0].at(0);
     const std::string tokens = embedding_rows(in.at(0), weight(l, "token_embedding/embeddings"), name, unique(name + "/tokens"));
     const Tensor positions = weight(l, "position_embedding/embeddings").slice(0, 0, T).contiguous();
@@ -84,6 +124,13 @@ std::string Exporter::export_attention(const LayerCall& call) {
   scores = node("Mul", {scores, constant(name + "/scale", Tensor::scalar(1.0 / std::sqrt(double(dk))))},
                 unique(name + "/scaled"))
                .output(0);
+  // The padding masks of value and key (both, as Strata's attention ANDs them; once when they
+  // are one tensor).
+  std::vector<std::string> masked_inputs{value};
+  if (key != value) masked_inputs.push_back(key);
+  for (const std::string& masked : masked_inputs)
+    if (const auto bias = padding_bias_.find(masked); bias != padding_bias_.end())
+      scores = node("Add", {scores, bias->second}, unique(name + "/padding_masked")).output(0);
   if (o.use_causal_mask_) {
     // -1e9 above the diagonal: exp underflows to exactly 0, as Strata's masked softmax gives.
     std::vector<float> bias(static_cast<std::size_t>(T * S), 0.0f);

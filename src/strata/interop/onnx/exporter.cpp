@@ -228,9 +228,12 @@ std::string Exporter::layer(const nn::LayerPtr& l, const std::vector<std::string
   const std::string type = l->type(), name = unique(l->name());
   const Json c = l->config().at("config");
   try {
+    refuse_padding_mask_readers(l, in);
     const auto family = families().find(type);
     if (family == families().end()) throw Unsupported("no ONNX export for this layer type");
-    return (this->*family->second)(LayerCall{l, type, name, c, in, shapes});
+    const std::string out = (this->*family->second)(LayerCall{l, type, name, c, in, shapes});
+    carry_padding_mask(l, in, shapes, out);
+    return out;
   } catch (const Unsupported& e) {
     problems.push_back("  layer '" + l->name() + "' (" + type + "): " + e.what());
     return name;

@@ -77,6 +77,16 @@ class Exporter {
   std::string conv_transpose(const nn::ConvolutionTranspose<Rank>& t, const nn::LayerPtr& l, const std::string& name,
                              const std::string& x, const Shape& in);
 
+  // Padding masks: Strata carries them beside tensors (Embedding(mask_zero) starts one, layers
+  // that propagate masks pass it on, attention reads its keys'); the graph computes them from the
+  // token ids instead. Tensor name -> the additive attention bias [B, 1, 1, S] (0 for a token,
+  // -1e9 for padding) of the mask that tensor carries.
+  std::map<std::string, std::string> padding_bias_;
+  void refuse_padding_mask_readers(const nn::LayerPtr& l, const std::vector<std::string>& in) const;
+  void carry_padding_mask(const nn::LayerPtr& l, const std::vector<std::string>& in, const std::vector<Shape>& shapes,
+                          const std::string& out);
+  std::string padding_bias(const std::string& ids, std::int64_t steps, const std::string& name);
+
   onnx::GraphProto& g_;
   std::map<std::string, int> used_;
 };

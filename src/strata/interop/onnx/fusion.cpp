@@ -1,5 +1,6 @@
 #include "strata/interop/onnx/fusion.h"
 
+#include <algorithm>
 #include <cmath>
 #include <map>
 #include <numbers>
