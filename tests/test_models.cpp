@@ -43,6 +43,25 @@ TEST(Sequential, AddPopBuildAndSummary) {
   EXPECT_THROW(model.add(layers::Dense(2)), Error);  // built: no more layers
 }
 
+// A label wider than its column wraps onto the next line; the other columns stay where the
+// header puts them and no line is wider than the rules.
+TEST(Sequential, SummaryWrapsLongLayerNames) {
+  Sequential model({layers::Dense(nn::DenseOptions(4).name("encoder_0_self_attention_ffn_output")),
+                    layers::Dense(nn::DenseOptions(2).name("a_name_of_forty_five_characters_without_space"))});
+  model.build_if_needed({{3}});
+  const std::string s = model.summary();
+  EXPECT_NE(s.find(" encoder_0_self_attention_ffn_output  (None, 4)"), std::string::npos) << s;
+  EXPECT_NE(s.find("\n (Dense)\n"), std::string::npos) << s;
+  EXPECT_NE(s.find(" a_name_of_forty_five_characters_with (None, 2)"), std::string::npos) << s;
+  EXPECT_NE(s.find("\n out_space (Dense)\n"), std::string::npos) << s;
+  const std::size_t header_shape = s.find("Output Shape") - s.rfind('\n', s.find("Output Shape"));
+  const std::size_t row = s.find("(None, 4)");
+  EXPECT_EQ(row - s.rfind('\n', row), header_shape) << s;
+  std::size_t begin = 0;
+  for (std::size_t end; (end = s.find('\n', begin)) != std::string::npos; begin = end + 1)
+    EXPECT_LE(end - begin, 79u) << s.substr(begin, end - begin);
+}
+
 TEST(Sequential, WrongInputShapeNamesTheLayer) {
   auto model = models::builtin_model("small_cnn", {1, 28, 28}, 10);
   try {

@@ -266,6 +266,20 @@ std::string batch_shape_str(const Shape& s) {
   for (auto d : s) out += ", " + std::to_string(d);
   return out + ")";
 }
+// `text` in pieces of at most `width` characters, broken at the last space that fits when
+// there is one.
+std::vector<std::string> wrap(const std::string& text, std::size_t width) {
+  std::vector<std::string> lines;
+  std::size_t begin = 0;
+  while (text.size() - begin > width) {
+    std::size_t end = text.rfind(' ', begin + width);
+    if (end == std::string::npos || end <= begin) end = begin + width;
+    lines.push_back(text.substr(begin, end - begin));
+    begin = text[end] == ' ' ? end + 1 : end;
+  }
+  lines.push_back(text.substr(begin));
+  return lines;
+}
 std::string with_commas(std::int64_t n) {
   std::string digits = std::to_string(n), out;
   for (std::size_t i = 0; i < digits.size(); ++i) {
@@ -302,10 +316,13 @@ std::string Model::summary() {
     }
     if (!first) out += "\n";
     first = false;
-    const std::string label = layer->name() + " (" + layer->type() + ")";
-    std::snprintf(line, sizeof line, " %-36s %-28s %12s\n", label.c_str(), batch_shape_str(shape).c_str(),
+    // A label wider than its column continues on the next lines (as Keras wraps it), so the
+    // shape and parameter columns stay aligned.
+    const auto label = wrap(layer->name() + " (" + layer->type() + ")", 36);
+    std::snprintf(line, sizeof line, " %-36s %-28s %12s\n", label[0].c_str(), batch_shape_str(shape).c_str(),
                   with_commas(layer->count_params()).c_str());
     out += line;
+    for (std::size_t i = 1; i < label.size(); ++i) out += " " + label[i] + "\n";
   }
   const std::int64_t total = count_params(), trainable = count_trainable_params();
   out += double_rule + "\n";
