@@ -1,6 +1,8 @@
 // `strata import`: an ONNX, Keras 3 .keras or Keras 2 HDF5 model as a .strata model (the format is
-// recognised by the file's content), with class names and image preprocessing for `predict`.
+// recognised by the file's content), with class names and image preprocessing — or the tokenizer
+// of a model that reads text — for `predict`.
 #include <cstdio>
+#include <filesystem>
 #include <memory>
 
 #include "command.h"
@@ -13,6 +15,7 @@
 #include "strata/interop/onnx_import.h"
 #include "strata/io/model_io.h"
 #include "strata/nn/layers.h"
+#include "strata/text/tokenizer.h"
 
 namespace strata::cli {
 namespace {
@@ -24,7 +27,23 @@ struct ImportOptions {
   std::string preprocess;           // unit, imagenet, caffe, inception, raw (default: unit)
   bool one_example = false;         // ONNX: the graph describes one example (no batch axis)
   std::vector<std::int64_t> input_shape;  // ONNX: per-example input shape override (C,H,W)
+  std::string tokenizer;            // a model that reads text: its SentencePiece model
 };
+
+// A text model's tokenizer, saved beside `output` as <stem>.tokenizer.model (what the model file
+// names); the model must take token ids [steps], the sequence length.
+void add_tokenizer(const ImportOptions& o, const models::Model& model, io::ModelMetadata& metadata) {
+  const Shape in = model.input_shape();
+  STRATA_CHECK(in.size() == 1, "import --tokenizer: a model that reads text takes token ids [steps], but '", o.file,
+               "' takes ", shape_str(in));
+  STRATA_CHECK(o.preprocess.empty(), "import: --preprocess is for image models, not with --tokenizer");
+  const std::filesystem::path output(o.output);
+  metadata.tokenizer = output.stem().string() + ".tokenizer.model";
+  metadata.sequence_length = in[0];
+  const auto tokenizer = text::Tokenizer::load(o.tokenizer);
+  ensure_parent_folder(o.output);
+  tokenizer.save((output.parent_path() / metadata.tokenizer).string());
+}
 
 // Whether the model ends in a softmax (probabilities) rather than logits.
 bool ends_in_softmax(const models::Model& model) {
@@ -64,10 +83,12 @@ int run_import(const ImportOptions& o) {
   metadata.from_logits = !ends_in_softmax(*model);
   metadata.imported_from = o.file;
   if (!o.labels.empty()) metadata.class_names = data::read_class_names(o.labels);
-  metadata.preprocessing = data::ImagePreprocessing::from_preset(o.preprocess.empty() ? "unit" : o.preprocess).to_json();
+  if (o.tokenizer.empty())
+    metadata.preprocessing = data::ImagePreprocessing::from_preset(o.preprocess.empty() ? "unit" : o.preprocess).to_json();
+  if (!o.tokenizer.empty()) add_tokenizer(o, *model, metadata);
+  ensure_parent_folder(o.output);
   nlohmann::json config = {{"loss", "sparse_categorical_crossentropy"}, {"from_logits", metadata.from_logits}, {"metrics", {"accuracy"}}};
   metadata.write_to(config);
-  ensure_parent_folder(o.output);
   io::save_model(o.output, *model, nullptr, config);
   std::printf("imported %s model '%s': %zu layers, %lld parameters, input %s, output %s%s\nwrote %s\n", format.c_str(),
               model->name().c_str(), model->layers().size(), static_cast<long long>(model->count_params()),
@@ -95,6 +116,9 @@ void add_import(CLI::App& app, Run& selected) {
                 "ONNX: the graph describes one example (its axis 0 is not a batch axis)");
   cmd->add_option("--input-shape", o->input_shape, "ONNX: input shape without the batch axis, e.g. 3,96,96")
       ->delimiter(',');
+  cmd->add_option("--tokenizer", o->tokenizer,
+                  "A model that reads text: its SentencePiece tokenizer, saved beside the output for predict --text")
+      ->check(CLI::ExistingFile);
 }
 
 }  // namespace strata::cli
