@@ -106,7 +106,10 @@ std::string Exporter::export_attention(const LayerCall& call) {
   const std::string& query = in.at(0);
   const std::string& value = in.at(1);
   const std::string& key = in.size() > 2 ? in[2] : value;
-  const auto project = [&](const std::string& x, const std::string& which, std::int64_t rows, std::int64_t d,
+  // Structured bindings are not captured by lambdas before C++20's P1091 (clang 15 refuses).
+  const nn::LayerPtr& layer = call.l;
+  const std::string& layer_name = call.name;
+  const auto project = [&, &l = layer, &name = layer_name](const std::string& x, const std::string& which, std::int64_t rows, std::int64_t d,
                            const std::vector<std::int64_t>& perm) {
     const std::string base = name + "/" + which;
     std::string y = node("MatMul", {x, constant(base + "/kernel", weight(l, which + "/kernel"))}, unique(base + "/matmul")).output(0);
