@@ -254,17 +254,22 @@ std::shared_ptr<models::Model> load_pretrained(const std::string& dir, const std
   STRATA_CHECK(config.is_object() && config.contains("pretraining"), "--pretrained: '", path,
                "' does not record its pre-training (made before this example wrote it); pre-train here instead");
   const nlohmann::json& p = config["pretraining"];
-  STRATA_CHECK(p.at("held_out_fingerprint").get<std::string>() == fingerprint, "--pretrained: '", path,
-               "' was pre-trained holding out another validation/test split (fingerprint ",
-               p.at("held_out_fingerprint").get<std::string>(), ", this split ", fingerprint, "; categories ",
-               p.at("categories").dump(), ", seed ", p.at("seed").dump(),
-               "): it may have read this split's test text. Use the same --categories and --seed, or pre-train here");
-  s.length = p.at("length"), s.width = p.at("width"), s.heads = p.at("heads"), s.ffn = p.at("ffn");
-  s.layers = p.at("layers"), s.dropout = p.at("dropout");
-  features_layer = p.at("features_layer");
+  int epochs = 0;
+  try {
+    STRATA_CHECK(p.at("held_out_fingerprint").get<std::string>() == fingerprint, "--pretrained: '", path,
+                 "' was pre-trained holding out another validation/test split (fingerprint ",
+                 p.at("held_out_fingerprint").get<std::string>(), ", this split ", fingerprint, "; categories ",
+                 p.at("categories").dump(), ", seed ", p.at("seed").dump(),
+                 "): it may have read this split's test text. Use the same --categories and --seed, or pre-train here");
+    s.length = p.at("length"), s.width = p.at("width"), s.heads = p.at("heads"), s.ffn = p.at("ffn");
+    s.layers = p.at("layers"), s.dropout = p.at("dropout");
+    features_layer = p.at("features_layer");
+    epochs = p.at("epochs");
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(detail::concat("--pretrained: the pre-training record in '", path, "' is malformed (", e.what(), ")"));
+  }
   std::printf("pre-trained encoder: %s (%d masked-LM epochs; %lld layers of width %lld, context %lld)\n", path.c_str(),
-              p.at("epochs").get<int>(), static_cast<long long>(s.layers), static_cast<long long>(s.width),
-              static_cast<long long>(s.length));
+              epochs, static_cast<long long>(s.layers), static_cast<long long>(s.width), static_cast<long long>(s.length));
   return loaded.model;
 }
 
@@ -358,7 +363,7 @@ int main(int argc, char** argv) {
     if (reused) {
       mlm = reused;
     } else {
-      features_layer = mlm->layers()[mlm->layers().size() - 2]->name();  // what feeds mlm_head
+      features_layer = fresh_features.node()->layer->name();  // what feeds mlm_head
       pretrain(*mlm, tok.encode_batch(unlabelled, s.length), x_val, mo, s);
       io::save_model(s.output + "/pretrained_mlm.strata", *mlm, nullptr, pretraining_record(s, fingerprint, features_layer));
     }

@@ -57,11 +57,8 @@ Tensor encode_texts(const io::ModelMetadata& metadata, const std::string& model_
 }
 
 int run_predict(const PredictOptions& o) {
-  const std::string& model_path = o.model;
-  const auto &images = o.images, &texts = o.texts;
-  const int top_k = o.top_k;
-  STRATA_CHECK(images.empty() || texts.empty(), "predict: give image files or --text, not both");
-  auto loaded = io::load_model(model_path);
+  STRATA_CHECK(o.images.empty() || o.texts.empty(), "predict: give image files or --text, not both");
+  auto loaded = io::load_model(o.model);
   const io::ModelMetadata metadata = loaded.metadata;
   std::vector<std::string> class_names = metadata.class_names;
   data::ImagePreprocessing preprocessing;
@@ -74,20 +71,20 @@ int run_predict(const PredictOptions& o) {
     p = p.reshape({p.size(0), -1});
     return metadata.from_logits ? kernels::softmax_forward(p, 1, false) : p;
   };
-  if (!texts.empty()) {
-    const Tensor p = probabilities(encode_texts(metadata, model_path, o.tokenizer, texts));
-    for (std::size_t i = 0; i < texts.size(); ++i)
-      print_top_k("\"" + texts[i] + "\"", p, static_cast<std::int64_t>(i), top_k, class_names);
+  if (!o.texts.empty()) {
+    const Tensor p = probabilities(encode_texts(metadata, o.model, o.tokenizer, o.texts));
+    for (std::size_t i = 0; i < o.texts.size(); ++i)
+      print_top_k("\"" + o.texts[i] + "\"", p, static_cast<std::int64_t>(i), o.top_k, class_names);
     return 0;
   }
-  if (!images.empty()) {
+  if (!o.images.empty()) {
     // Image files, decoded and prepared as the model expects (size, channels, normalization).
     const Shape s = trainer.model().input_shape();
-    Tensor batch = Tensor::empty({static_cast<std::int64_t>(images.size()), s[0], s[1], s[2]});
-    for (std::size_t i = 0; i < images.size(); ++i)
-      batch.select(0, static_cast<std::int64_t>(i)).copy_(preprocessing.load(images[i], s));
+    Tensor batch = Tensor::empty({static_cast<std::int64_t>(o.images.size()), s[0], s[1], s[2]});
+    for (std::size_t i = 0; i < o.images.size(); ++i)
+      batch.select(0, static_cast<std::int64_t>(i)).copy_(preprocessing.load(o.images[i], s));
     const Tensor p = probabilities(batch);
-    for (std::size_t i = 0; i < images.size(); ++i) print_top_k(images[i], p, static_cast<std::int64_t>(i), top_k, class_names);
+    for (std::size_t i = 0; i < o.images.size(); ++i) print_top_k(o.images[i], p, static_cast<std::int64_t>(i), o.top_k, class_names);
     return 0;
   }
   const auto test_set = load_split(o.data, "test");
@@ -98,7 +95,7 @@ int run_predict(const PredictOptions& o) {
   const auto truths = test.target.to_vector<std::int64_t>();
   for (std::int64_t i = 0; i < n; ++i) {
     const std::string truth = truths[i] < static_cast<std::int64_t>(class_names.size()) ? class_names[truths[i]] : std::to_string(truths[i]);
-    print_top_k("test sample " + std::to_string(i) + " (true: " + truth + ")", p, i, top_k, class_names);
+    print_top_k("test sample " + std::to_string(i) + " (true: " + truth + ")", p, i, o.top_k, class_names);
   }
   return 0;
 }
